@@ -1,0 +1,20 @@
+// The engine's public API (browser-safe: nothing here imports Node modules).
+export type { Backend, BackendStats, DType, DeviceBuffer, KernelArgs, KernelName, ProfileRecord } from './kernels';
+export { Engine, engine } from './engine';
+export { init, useBackend, type InitOptions, type BackendChoice } from './init';
+export { Tensor } from './tensor';
+export { tidy, keep } from './scope';
+export { apply, backward, clearTape, noGrad, requireGrad, type Op, type OpContext } from './autograd';
+export { empty, full, ones, randn, randu, scalar, tensor, zeros } from './create';
+export { Rng } from './random';
+export { ShapeError, sizeOf, type Shape } from './shape';
+export * from './ops/elementwise';
+export { sum, mean, max, min, sumTo } from './ops/reduce';
+export { reshape, transpose, slice, concat, expand } from './ops/layout';
+export { matmul, type MatmulOptions } from './ops/matmul';
+export { gatherRows, scatterAddRows, scatterRowsInPlace, takeAlongLast, topk } from './ops/indexing';
+export { conv2d, type Conv2dOptions } from './ops/conv';
+export { batchNorm, cast, crossEntropy, globalAvgPool, l2Normalize, logSoftmax, prelu, type BatchNormState } from './ops/nn';
+export { SGD, type SGDOptions } from './optim';
+export { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
+export { profile, formatProfileTable, toChromeTrace, type KernelSummary } from './profile';
