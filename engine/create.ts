@@ -14,7 +14,12 @@ function checkShape(shape: Shape): void {
 /** An uninitialised tensor (used by ops for their outputs). */
 export function empty(shape: Shape, dtype: DType = 'f32'): Tensor {
   checkShape(shape);
-  return new Tensor(shape, dtype, engine().backend.alloc(Math.max(4, sizeOf(shape) * 4)));
+  const e = engine();
+  const t = new Tensor(shape, dtype, e.backend.alloc(Math.max(4, sizeOf(shape) * 4)));
+  if (e.poison && t.size > 0) {
+    e.run('fill', { out: t.buffer, n: t.size, value: dtype === 'f32' ? NaN : -123456789, dtype }, 'poison');
+  }
+  return t;
 }
 
 const ARRAY_FOR: Record<DType, new (n: number | ArrayLike<number>) => TypedArray> = {

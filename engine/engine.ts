@@ -11,6 +11,8 @@ export class Engine {
   noGradDepth = 0;
   /** Live tensor objects (not yet disposed), for leak checks. */
   liveTensors = 0;
+  /** Debug: fill every new op output with NaN (f32) or a sentinel (ints) so unwritten elements show. */
+  poison = false;
 
   constructor(readonly backend: Backend) {}
 

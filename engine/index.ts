@@ -18,3 +18,4 @@ export { batchNorm, cast, crossEntropy, globalAvgPool, l2Normalize, logSoftmax, 
 export { SGD, type SGDOptions } from './optim';
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 export { profile, formatProfileTable, toChromeTrace, type KernelSummary } from './profile';
+export { Module } from './module';

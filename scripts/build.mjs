@@ -1,0 +1,13 @@
+// Builds the bundles with esbuild: the engine for Node and for browsers, and the `ffc` CLI.
+import { build } from 'esbuild';
+import { common, nodeRequireBanner } from './esbuild-options.mjs';
+
+await Promise.all([
+  build({ ...common, entryPoints: ['engine/node.ts'], outfile: 'dist/engine.node.js', platform: 'node', external: ['webgpu'], banner: { js: nodeRequireBanner } }),
+  // the WASM backend imports its Node thread module only when it runs under Node
+  build({ ...common, entryPoints: ['engine/index.ts'], outfile: 'dist/engine.browser.js', platform: 'browser', external: ['node:*'] }),
+  build({
+    ...common, entryPoints: ['train/cli.ts'], outfile: 'dist/cli.js', platform: 'node', external: ['webgpu'],
+    banner: { js: `#!/usr/bin/env node\n${nodeRequireBanner}` },
+  }),
+]);
