@@ -78,6 +78,7 @@ export const OP_CASES: OpCase[] = [
   { name: 'gatherRows', inputs: [s([6, 4]), s([9], 'idx', 6)], run: ([t, i]) => E.gatherRows(t, i) },
   { name: 'scatterAddRows', inputs: [s([5, 3]), s([7], 'idx', 5), s([7, 3])], run: ([b, i, x]) => E.scatterAddRows(b, i, x) },
   { name: 'takeAlongLast', inputs: [s([4, 7]), s([4, 3], 'idx', 7)], run: ([x, i]) => E.takeAlongLast(x, i) },
+  { name: 'addAlongLast', inputs: [s([4, 7]), s([4, 2], 'idx', 7), s([4, 2])], run: ([x, i, v]) => E.addAlongLast(x, i, v) },
   { name: 'topk', inputs: [s([5, 11], 'distinct')], run: ([x]) => E.topk(x, 4).values },
   // conv2d (NHWC, OHWI)
   { name: 'conv 3x3 s1 p1', inputs: [s([2, 5, 6, 3]), s([4, 3, 3, 3])], run: ([x, w]) => E.conv2d(x, w, { pad: 1 }), rtol: 1e-4 },

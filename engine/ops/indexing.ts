@@ -111,6 +111,30 @@ export function takeAlongLast(x: Tensor, idx: Tensor): Tensor {
   return apply(TAKE_ALONG_LAST, [x, idx], undefined);
 }
 
+const ADD_ALONG_LAST: Op<undefined> = {
+  name: 'addAlongLast',
+  forward([x, idx, src]) {
+    const [rows, cols] = x.shape;
+    const out = empty(x.shape);
+    stridedCopy('addAlongLast copy', x, out, [x.size], [1], 0, [1], 0);
+    if (src.size > 0) {
+      engine().run('putAlongLastAdd', { src: src.buffer, idx: idx.buffer, out: out.buffer, rows, cols, k: idx.shape[1] },
+        `putAlongLastAdd ${fmt(src.shape)} into ${fmt(x.shape)}`);
+    }
+    return out;
+  },
+  backward: (g, { inputs: [, idx] }) => [g, null, takeAlongLast(g, idx)],
+};
+
+/** A copy of x [rows, cols] with src[r, t] added at column idx[r, t] (e.g. a margin on the target logit). */
+export function addAlongLast(x: Tensor, idx: Tensor, src: Tensor): Tensor {
+  require2d('addAlongLast', x, 'x');
+  require2d('addAlongLast', src, 'src');
+  requireIndex('addAlongLast', idx, [x.shape[0], src.shape[1]]);
+  if (src.shape[0] !== x.shape[0]) throw new ShapeError('addAlongLast', `src ${fmt(src.shape)} and x ${fmt(x.shape)} differ in rows`);
+  return apply(ADD_ALONG_LAST, [x, idx, src], undefined);
+}
+
 /**
  * The k largest values of each row of x [rows, cols] (largest first, ties to the lower column) and
  * their column indices (i32). Gradients flow to the selected entries.

@@ -159,3 +159,11 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   }
   return apply(EXPAND, [x], { shape: [...shape] });
 }
+
+/** Copies src's values into target in place (same shape and dtype; no gradient). */
+export function copyInto(target: Tensor, src: Tensor): void {
+  if (target.size !== src.size || target.dtype !== src.dtype) {
+    throw new ShapeError('copyInto', `${src.dtype} ${fmt(src.shape)} does not fit ${target.dtype} ${fmt(target.shape)}`);
+  }
+  stridedCopy(`copyInto ${fmt(target.shape)}`, src, target, [src.size], [1], 0, [1], 0);
+}
