@@ -7,6 +7,13 @@ import { requireGrad } from './autograd';
 import type { NamedArray } from './safetensors';
 import { fmt } from './shape';
 
+const TYPED = { f32: Float32Array, i32: Int32Array, u32: Uint32Array } as const;
+
+/** Host values as the dtype's typed array (the f64 reference backend reads back Float64Array). */
+export function toTyped(dtype: NamedArray['dtype'], data: ArrayLike<number>): NamedArray['data'] {
+  return data instanceof TYPED[dtype] ? (data as NamedArray['data']) : TYPED[dtype].from(data);
+}
+
 export class Module {
   training = true;
   private readonly ownParams = new Map<string, Tensor>();
@@ -63,7 +70,7 @@ export class Module {
   async saveState(): Promise<Map<string, NamedArray>> {
     const out = new Map<string, NamedArray>();
     for (const [name, t] of this.stateDict()) {
-      out.set(name, { dtype: t.dtype, shape: [...t.shape], data: (await t.data()) as NamedArray['data'] });
+      out.set(name, { dtype: t.dtype, shape: [...t.shape], data: toTyped(t.dtype, await t.data()) });
     }
     return out;
   }

@@ -3,6 +3,7 @@
 // the browser test.
 import * as E from '../engine/index';
 import type { Tensor } from '../engine/index';
+import { marginLogits, marginPreset } from '../model/margin';
 
 /** 'f32': values in ±[0.05, 1]; 'pos': (0.2, 2); 'unit': ±[0.05, 0.9]; 'idx': i32 in [0, max); 'distinct': well-separated. */
 export interface InputSpec { shape: number[]; kind?: 'f32' | 'pos' | 'unit' | 'idx' | 'distinct'; max?: number }
@@ -103,6 +104,15 @@ export const OP_CASES: OpCase[] = [
     run: ([x, g, b]) => E.batchNorm(x, {
       gamma: g, beta: b, runningMean: E.tensor([0.1, -0.2, 0.3, 0.05], [4]), runningVar: E.tensor([0.5, 1.5, 0.8, 2], [4]),
     }, false),
+  },
+  // margin heads on cosines (inputs in (-0.9, 0.9); row 2 has no target)
+  ...(['arc', 'cos', 'sphere', 'combined'] as const).map((kind): OpCase => ({
+    name: `margin ${kind}`, inputs: [s([3, 5], 'unit')], rtol: 1e-4,
+    run: ([cos]) => marginLogits(cos, E.tensor([1, 4, -1], [3, 1], 'i32'), marginPreset(kind, { s: 8 })),
+  })),
+  {
+    name: 'margin arc beyond pi', inputs: [s([2, 3], 'unit')], rtol: 1e-4,
+    run: ([c]) => marginLogits(E.affine(c, 0.05, -0.93), E.tensor([0, 2], [2, 1], 'i32'), marginPreset('arc', { s: 4 })),
   },
 ];
 
