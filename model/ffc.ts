@@ -38,23 +38,74 @@ export function poolSize(o: Pick<FFCOptions, 'identities' | 'ratio' | 'slots'>):
   return q;
 }
 
-export class FFC implements Head {
-  readonly kind = 'ffc' as const;
+/**
+ * The FFC head alone: the pool and the loss of probe features against it, given the gallery features
+ * of the other view. Benchmarks use it with given embeddings; `FFC` wraps it with the P and G nets.
+ */
+export class FFCHead {
   readonly pool: DynamicClassPool;
-  readonly gallery: MobileFaceNet;
-  readonly momentum: number;
   readonly topK: number;
 
+  constructor(readonly identities: number, dim: number, readonly margin: Margin, size: Pick<FFCOptions, 'ratio' | 'slots'>, seed = 3) {
+    const q = poolSize({ identities, ...size });
+    this.topK = Math.min(q, Math.min(Math.max(Math.floor(0.0002 * q), 3), 10));
+    this.pool = new DynamicClassPool(q, dim, seed);
+  }
+
+  /**
+   * Writes the gallery features g (labels gLabels) into the pool — for good, or temporarily and undone
+   * after the loss is built — and returns the loss of the probe features p (labels pLabels).
+   */
+  loss(p: Tensor, pLabels: Int32Array, g: Tensor, gLabels: Int32Array, temporary: boolean): Tensor {
+    checkLabels('FFC', pLabels, this.identities);
+    checkLabels('FFC', gLabels, this.identities);
+    const written = this.pool.write(g, gLabels, temporary);
+    const loss = this.directionLoss(p, pLabels, written.hit);
+    if (written.undo) this.pool.undo(written.undo);
+    return loss;
+  }
+
+  /** Loss of probe features p (L2-normalised) against the pool as it is now. */
+  directionLoss(p: Tensor, labels: Int32Array, hit: Uint8Array): Tensor {
+    const n = labels.length;
+    const slots = this.pool.lookup(labels);
+    const target = E.tensor(slots, [n, 1], 'i32');
+    const outside = slots.reduce((c, s) => c + (s < 0 ? 1 : 0), 0);
+    const outMask = outside ? E.tensor(Float32Array.from(slots, (s) => (s < 0 ? 1 : 0)), [n, 1]) : null;
+    const { row0, w } = this.pool.centres(hit);
+    const one = (centres: Tensor) => {
+      const cos = E.matmul(p, centres, { transB: true });
+      const ce = marginCrossEntropy(cos, target, this.margin);
+      if (!outMask) return ce;
+      const hardest = E.mean(E.relu(E.topk(cos, this.topK).values), -1, true);
+      return E.add(ce, E.scale(E.sum(E.mul(hardest, outMask)), 1 / n));
+    };
+    return E.add(one(row0), one(w));
+  }
+
+  /** The pool's features: FFC's head memory does not grow with the number of identities. */
+  stateBytes(): number { return this.pool.features.size * 4; }
+
+  dispose(): void { this.pool.dispose(); }
+}
+
+export class FFC implements Head {
+  readonly kind = 'ffc' as const;
+  readonly head: FFCHead;
+  readonly gallery: MobileFaceNet;
+  readonly momentum: number;
+
   constructor(readonly probe: MobileFaceNet, readonly opts: FFCOptions) {
-    const q = poolSize(opts);
     this.momentum = opts.momentum ?? 0.99;
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw new Error(`FFC: momentum ${this.momentum} must be in [0, 1]`);
-    this.topK = Math.min(q, Math.min(Math.max(Math.floor(0.0002 * q), 3), 10));
-    this.pool = new DynamicClassPool(q, probe.embeddingSize, opts.seed ?? 3);
+    this.head = new FFCHead(opts.identities, probe.embeddingSize, opts.margin, opts, opts.seed ?? 3);
     this.gallery = new MobileFaceNet(probe.options);
     const src = probe.stateDict();
     for (const [name, t] of this.gallery.stateDict()) E.copyInto(t, src.get(name)!);
   }
+
+  get pool(): DynamicClassPool { return this.head.pool; }
+  get topK(): number { return this.head.topK; }
 
   parameters(): Tensor[] { return []; }
 
@@ -69,43 +120,22 @@ export class FFC implements Head {
 
   /** The whole FFC loss of one step on views x and y (same identities, in the same order). */
   stepLoss(x: Tensor, xLabels: Int32Array, y: Tensor, yLabels: Int32Array): Tensor {
-    checkLabels('FFC', xLabels, this.opts.identities);
-    checkLabels('FFC', yLabels, this.opts.identities);
-    // (1)
+    // (1) P on x; EMA; G on y written temporarily; loss2; undone
     const px = E.l2Normalize(this.probe.forward(x));
     this.updateGallery();
     const gy = E.noGrad(() => E.l2Normalize(this.gallery.forward(y)));
-    const temp = this.pool.write(gy, yLabels, true);
-    const loss2 = this.directionLoss(px, xLabels, temp.hit);
-    this.pool.undo(temp.undo!);
-    // (2)
+    const loss2 = this.head.loss(px, xLabels, gy, yLabels, true);
+    // (2) P on y; G on x written for good; loss1
     const py = E.l2Normalize(this.probe.forward(y));
     const gx = E.noGrad(() => E.l2Normalize(this.gallery.forward(x)));
-    const kept = this.pool.write(gx, xLabels, false);
-    const loss1 = this.directionLoss(py, yLabels, kept.hit);
+    const loss1 = this.head.loss(py, yLabels, gx, xLabels, false);
     return E.add(loss1, loss2);
   }
 
-  /** Loss of probe features p (L2-normalised) against the pool as it is now. */
-  directionLoss(p: Tensor, labels: Int32Array, hit: Uint8Array): Tensor {
-    const n = labels.length;
-    const slots = this.pool.lookup(labels);
-    const target = E.tensor(slots, [n, 1], 'i32');
-    const outside = slots.reduce((c, s) => c + (s < 0 ? 1 : 0), 0);
-    const outMask = outside ? E.tensor(Float32Array.from(slots, (s) => (s < 0 ? 1 : 0)), [n, 1]) : null;
-    const { row0, w } = this.pool.centres(hit);
-    const one = (centres: Tensor) => {
-      const cos = E.matmul(p, centres, { transB: true });
-      const ce = marginCrossEntropy(cos, target, this.opts.margin);
-      if (!outMask) return ce;
-      const hardest = E.mean(E.relu(E.topk(cos, this.topK).values), -1, true);
-      return E.add(ce, E.scale(E.sum(E.mul(hardest, outMask)), 1 / n));
-    };
-    return E.add(one(row0), one(w));
-  }
+  /** Convenience for tests: one direction against the pool as it is. */
+  directionLoss(p: Tensor, labels: Int32Array, hit: Uint8Array): Tensor { return this.head.directionLoss(p, labels, hit); }
 
-  /** The pool's features only: FFC's head memory does not grow with the number of identities. */
-  stateBytes(): number { return this.pool.features.size * 4; }
+  stateBytes(): number { return this.head.stateBytes(); }
 
   async checkpoint(): Promise<HeadState> {
     const tensors = await this.gallery.saveState();
@@ -126,5 +156,5 @@ export class FFC implements Head {
     this.pool.setHostState(state.json.pool as PoolHostState);
   }
 
-  dispose(): void { this.pool.dispose(); this.gallery.dispose(); }
+  dispose(): void { this.head.dispose(); this.gallery.dispose(); }
 }

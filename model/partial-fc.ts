@@ -31,7 +31,7 @@ export class PartialFCHead implements Head {
     const chosen = new Set(pos.keys());
     if (want * 2 > this.classes) {
       // dense: a shuffled pass over all classes
-      const all = this.rng.shuffle(Int32Array.from({ length: this.classes }, (_, i) => i));
+      const all = this.rng.shuffle(Int32Array.from({ length: this.classes }, (_, i) => i)) as Int32Array;
       for (let i = 0; chosen.size < want; i++) chosen.add(all[i]);
     } else {
       // sparse: rejection sampling, O(want) expected whatever C is

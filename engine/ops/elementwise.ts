@@ -46,7 +46,7 @@ function unaryOp(op: UnaryOp, grad: UnaryGrad | null, savesOutput = false): Op<U
   };
 }
 
-const U = {
+const U: Record<UnaryOp, Op<UnaryAttrs>> = {
   neg: unaryOp('neg', (g) => neg(g)),
   exp: unaryOp('exp', (g, _x, y) => mul(g, y), true),
   log: unaryOp('log', (g, x) => div(g, x)),
@@ -68,32 +68,32 @@ const U = {
   powc: unaryOp('powc', (g, x, _y, { a }) => mul(g, scale(powc(x, a - 1), a))),
 };
 
-const unary = (op: keyof typeof U, x: Tensor, a = 0, b = 0) => apply(U[op], [x], { a, b });
+const unary = (op: UnaryOp, x: Tensor, a = 0, b = 0): Tensor => apply(U[op], [x], { a, b });
 
-export const neg = (x: Tensor) => unary('neg', x);
-export const exp = (x: Tensor) => unary('exp', x);
-export const log = (x: Tensor) => unary('log', x);
-export const sqrt = (x: Tensor) => unary('sqrt', x);
-export const rsqrt = (x: Tensor) => unary('rsqrt', x);
-export const abs = (x: Tensor) => unary('abs', x);
-export const sign = (x: Tensor) => unary('sign', x);
-export const relu = (x: Tensor) => unary('relu', x);
-export const square = (x: Tensor) => unary('square', x);
-export const recip = (x: Tensor) => unary('recip', x);
-export const sin = (x: Tensor) => unary('sin', x);
-export const cos = (x: Tensor) => unary('cos', x);
-export const acos = (x: Tensor) => unary('acos', x);
-export const tanh = (x: Tensor) => unary('tanh', x);
-export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+export const sign = (x: Tensor): Tensor => unary('sign', x);
+export const relu = (x: Tensor): Tensor => unary('relu', x);
+export const square = (x: Tensor): Tensor => unary('square', x);
+export const recip = (x: Tensor): Tensor => unary('recip', x);
+export const sin = (x: Tensor): Tensor => unary('sin', x);
+export const cos = (x: Tensor): Tensor => unary('cos', x);
+export const acos = (x: Tensor): Tensor => unary('acos', x);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
 /** 1 where x > 0, else 0 (no gradient). */
-export const step = (x: Tensor) => unary('step', x);
-export const clamp = (x: Tensor, lo: number, hi: number) => unary('clamp', x, lo, hi);
+export const step = (x: Tensor): Tensor => unary('step', x);
+export const clamp = (x: Tensor, lo: number, hi: number): Tensor => unary('clamp', x, lo, hi);
 /** a·x + b. */
-export const affine = (x: Tensor, a: number, b: number) => unary('affine', x, a, b);
-export const scale = (x: Tensor, c: number) => unary('affine', x, c, 0);
-export const shift = (x: Tensor, c: number) => unary('affine', x, 1, c);
+export const affine = (x: Tensor, a: number, b: number): Tensor => unary('affine', x, a, b);
+export const scale = (x: Tensor, c: number): Tensor => unary('affine', x, c, 0);
+export const shift = (x: Tensor, c: number): Tensor => unary('affine', x, 1, c);
 /** x^c for x >= 0. */
-export const powc = (x: Tensor, c: number) => unary('powc', x, c);
+export const powc = (x: Tensor, c: number): Tensor => unary('powc', x, c);
 
 // ---- binary ---------------------------------------------------------------------------------------
 
@@ -125,7 +125,7 @@ function binaryOp(op: BinaryOp, grad: BinaryGrad | null, savesOutput = false): O
   };
 }
 
-const B = {
+const B: Record<BinaryOp, Op<undefined>> = {
   add: binaryOp('add', (g) => [g, g]),
   sub: binaryOp('sub', (g) => [g, neg(g)]),
   mul: binaryOp('mul', (g, a, b) => [mul(g, b), mul(g, a)]),
@@ -139,7 +139,7 @@ const B = {
 
 type Operand = Tensor | number;
 const asTensor = (v: Operand): Tensor => (v instanceof Tensor ? v : tensor([v], []));
-const binary = (op: keyof typeof B, a: Operand, b: Operand) => apply(B[op], [asTensor(a), asTensor(b)], undefined);
+const binary = (op: BinaryOp, a: Operand, b: Operand): Tensor => apply(B[op], [asTensor(a), asTensor(b)], undefined);
 
 export function add(a: Operand, b: Operand): Tensor {
   if (typeof b === 'number' && a instanceof Tensor) return shift(a, b);
@@ -160,15 +160,15 @@ export function div(a: Operand, b: Operand): Tensor {
   if (typeof b === 'number' && a instanceof Tensor) return scale(a, 1 / b);
   return binary('div', a, b);
 }
-export const maximum = (a: Operand, b: Operand) => binary('max', a, b);
-export const minimum = (a: Operand, b: Operand) => binary('min', a, b);
-export const pow = (a: Operand, b: Operand) => binary('pow', a, b);
-export const gt = (a: Operand, b: Operand) => binary('gt', a, b);
-export const ge = (a: Operand, b: Operand) => binary('ge', a, b);
-export const lt = (a: Operand, b: Operand) => binary('lt', a, b);
-export const le = (a: Operand, b: Operand) => binary('le', a, b);
-export const eq = (a: Operand, b: Operand) => binary('eq', a, b);
-export const ne = (a: Operand, b: Operand) => binary('ne', a, b);
+export const maximum = (a: Operand, b: Operand): Tensor => binary('max', a, b);
+export const minimum = (a: Operand, b: Operand): Tensor => binary('min', a, b);
+export const pow = (a: Operand, b: Operand): Tensor => binary('pow', a, b);
+export const gt = (a: Operand, b: Operand): Tensor => binary('gt', a, b);
+export const ge = (a: Operand, b: Operand): Tensor => binary('ge', a, b);
+export const lt = (a: Operand, b: Operand): Tensor => binary('lt', a, b);
+export const le = (a: Operand, b: Operand): Tensor => binary('le', a, b);
+export const eq = (a: Operand, b: Operand): Tensor => binary('eq', a, b);
+export const ne = (a: Operand, b: Operand): Tensor => binary('ne', a, b);
 
 // ---- where ----------------------------------------------------------------------------------------
 
