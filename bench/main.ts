@@ -1,10 +1,12 @@
 // `npm run bench -- <suite>… [--json] [--quick]`: our backends side by side with TensorFlow.js peers,
-// measured in the same run. Suites: matmul, conv.
+// measured in the same run. Suites: matmul, conv, heads, mobilefacenet.
 import * as E from '../engine/node';
 import { setEngine, type Engine } from '../engine/engine';
 import { nodeGPU } from '../engine/webgpu/node';
 import { Reporter, timeIt } from './harness';
 import { loadTfjs, type TF } from './peers';
+import { benchHeads } from './heads';
+import { benchMobileFaceNet } from './mobilefacenet';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -19,10 +21,14 @@ async function gpuOrNull(): Promise<GPU | null> {
 
 interface Impl { name: string; engine?: Engine; tf?: TF }
 
-async function implementations(gpu: GPU | null): Promise<Impl[]> {
+/** Suites that compare with TensorFlow.js load it; the others run our backends only. */
+const PEER_SUITES = new Set(['matmul', 'conv']);
+
+async function implementations(gpu: GPU | null, withPeers: boolean): Promise<Impl[]> {
   const out: Impl[] = [];
   out.push({ name: 'ours-wasm', engine: await E.init({ backend: 'wasm', log: null }) });
   if (gpu) out.push({ name: 'ours-webgpu', engine: await E.init({ backend: 'webgpu', gpu, log: null }) });
+  if (!withPeers) return out;
   const tfw = await loadTfjs('wasm', gpu).catch(() => null);
   if (tfw) out.push({ name: 'tfjs-wasm', tf: tfw });
   if (gpu) {
@@ -131,16 +137,18 @@ async function benchConv(impls: Impl[]): Promise<void> {
 
 async function main(): Promise<void> {
   if (suites.length === 0) {
-    console.error('usage: npm run bench -- <matmul|conv>… [--json] [--quick]');
+    console.error('usage: npm run bench -- <matmul|conv|heads|mobilefacenet>… [--json] [--quick]');
     process.exit(2);
   }
   const gpu = await gpuOrNull();
-  const impls = await implementations(gpu);
+  const impls = await implementations(gpu, suites.some((s) => PEER_SUITES.has(s)));
   log(`implementations: ${impls.map((i) => i.name + (i.engine ? ` (${i.engine.backend.description})` : '')).join(', ')}`);
   for (const s of suites) {
     if (s === 'matmul') await benchMatmul(impls);
     else if (s === 'conv') await benchConv(impls);
-    else { console.error(`unknown suite '${s}' (matmul, conv)`); process.exit(2); }
+    else if (s === 'heads') await benchHeads(impls, report, quick);
+    else if (s === 'mobilefacenet') await benchMobileFaceNet(impls, report, quick);
+    else { console.error(`unknown suite '${s}' (matmul, conv, heads, mobilefacenet)`); process.exit(2); }
   }
   if (!json) {
     const m = report.rows.find((r) => r.bench === 'matmul')?.case;
