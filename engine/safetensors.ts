@@ -55,7 +55,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
     if (e - b !== count * 4 || base + e > bytes.length) {
       throw new Error(`${source}: tensor '${name}' [${info.shape}] has byte range [${b}, ${e}) that does not fit its shape or the file`);
     }
-    const copy = bytes.slice(base + b, base + e); // aligned copy
+    const copy = new Uint8Array(bytes.subarray(base + b, base + e)); // an aligned copy (Buffer.slice would share)
     const Arr = dtype === 'f32' ? Float32Array : dtype === 'i32' ? Int32Array : Uint32Array;
     tensors.set(name, { dtype, shape: info.shape, data: new Arr(copy.buffer, 0, count) });
   }

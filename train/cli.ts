@@ -1,47 +1,40 @@
-// The `ffc` command line.
+// The `ffc` command line: one subcommand per job, each in train/commands/.
 import { initNode } from '../engine/node';
+import { trainCommand, TRAIN_HELP } from './commands/train';
+import { profileCommand, PROFILE_HELP } from './commands/profile';
+import { evalCommand, EVAL_HELP } from './commands/eval';
+import { compareCommand, COMPARE_HELP } from './commands/compare';
 
-const HELP = `ffc — face recognition training on WebGPU and WebAssembly
+const HELP = `ffc — face recognition training with FFC on WebGPU and WebAssembly
 
-Usage:
-  ffc info [--backend auto|webgpu|wasm] [--threads N]   which backend runs here, and why
-  ffc --help
+  ffc info [--backend auto|webgpu|wasm]     which backend runs here, and why
+  ${TRAIN_HELP.split('\n').join('\n  ')}
+  ${EVAL_HELP.split('\n').join('\n  ')}
+  ${COMPARE_HELP.split('\n').join('\n  ')}
+  ${PROFILE_HELP.split('\n').join('\n  ')}
 
-Benchmarks: npm run bench -- matmul|conv [--json]`;
-
-function flag(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return v;
-}
+Benchmarks: npm run bench -- matmul|conv|heads|mobilefacenet [--json]`;
 
 async function info(args: string[]): Promise<void> {
-  const backend = (flag(args, 'backend') ?? 'auto') as 'auto' | 'webgpu' | 'wasm';
-  const threads = flag(args, 'threads');
-  const e = await initNode({ backend, threads: threads ? Number(threads) : undefined });
-  console.log(`node ${process.version}, ${e.backend.name}: ${e.backend.description}`);
+  const i = args.indexOf('--backend');
+  const backend = (i >= 0 ? args[i + 1] : 'auto') as 'auto' | 'webgpu' | 'wasm';
+  const e = await initNode({ backend });
+  console.log(`node ${process.version}; ${e.backend.name}: ${e.backend.description}`);
   e.backend.destroy();
 }
 
+const COMMANDS: Record<string, (args: string[]) => Promise<unknown>> = {
+  info, train: trainCommand, eval: evalCommand, compare: compareCommand, profile: profileCommand,
+};
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  const known = new Set(['--backend', '--threads']);
-  switch (cmd) {
-    case undefined: case '--help': case '-h': case 'help':
-      console.log(HELP);
-      return 0;
-    case 'info': {
-      const unknown = rest.filter((a, i) => a.startsWith('--') && !known.has(a) && !known.has(rest[i - 1]));
-      if (unknown.length) throw new Error(`unknown option ${unknown[0]} for 'ffc info'`);
-      await info(rest);
-      return 0;
-    }
-    default:
-      console.error(`ffc: unknown command '${cmd}'\n\n${HELP}`);
-      return 2;
-  }
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') { console.log(HELP); return 0; }
+  const run = COMMANDS[cmd];
+  if (!run) { console.error(`ffc: unknown command '${cmd}'\n\n${HELP}`); return 2; }
+  if (rest.includes('--help')) { console.log(HELP); return 0; }
+  await run(rest);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

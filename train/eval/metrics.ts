@@ -71,20 +71,23 @@ export function tarAtFar(scores: ArrayLike<number>, same: ArrayLike<boolean>, fa
   return { far, tar: best.tar, threshold: best.threshold };
 }
 
-export function verificationMetrics(scores: ArrayLike<number>, same: ArrayLike<boolean>, folds = 10): VerificationMetrics {
+/**
+ * All metrics. Folds default to consecutive blocks (LFW's pairs.txt layout: 10 × 600); pass `foldOf`
+ * to follow another assignment (e.g. a VerificationSet's).
+ */
+export function verificationMetrics(scores: ArrayLike<number>, same: ArrayLike<boolean>, folds = 10, foldOf?: (i: number) => number): VerificationMetrics {
   const n = scores.length;
   if (n !== same.length) throw new Error(`metrics: ${n} scores but ${same.length} labels`);
   const pos = Array.from(same).filter(Boolean).length;
   if (pos === 0 || pos === n) throw new Error(`metrics: the pairs are all ${pos ? 'same' : 'different'}; verification needs both kinds`);
   for (let i = 0; i < n; i++) if (!Number.isFinite(scores[i])) throw new Error(`metrics: score ${i} is ${scores[i]}`);
   const k = Math.min(folds, n);
-  // consecutive folds, as LFW's pairs.txt is laid out (10 × 600)
-  const foldOf = (i: number) => Math.min(k - 1, Math.floor((i * k) / n));
+  const fold = foldOf ?? ((i: number) => Math.min(k - 1, Math.floor((i * k) / n)));
   const predicted = new Array<boolean>(n);
   const foldAccuracies: number[] = [];
   for (let f = 0; f < k; f++) {
     const train: number[] = [], test: number[] = [];
-    for (let i = 0; i < n; i++) (foldOf(i) === f ? test : train).push(i);
+    for (let i = 0; i < n; i++) (fold(i) === f ? test : train).push(i);
     const { threshold } = bestThreshold(scores, same, train.length ? train : test);
     let correct = 0;
     for (const i of test) { predicted[i] = scores[i] > threshold; if (predicted[i] === same[i]) correct++; }
