@@ -4,21 +4,32 @@ import type { DType } from '../kernels';
 import { engine } from '../engine';
 import { Tensor } from '../tensor';
 import { apply, noGrad, type Op } from '../autograd';
+import { tidy } from '../scope';
 import { empty } from '../create';
 import { fmt, ShapeError } from '../shape';
 import { add, exp, gt, mul, rsqrt, scale, square, sub, where } from './elementwise';
 import { reshape } from './layout';
-import { mean, sum } from './reduce';
+import { mean, sum, sumTo } from './reduce';
 import { takeAlongLast } from './indexing';
 
 // ---- activations ----------------------------------------------------------------------------------
+
+const PRELU: Op<undefined> = {
+  name: 'prelu',
+  // fused: only x and alpha are kept for backward (not the mask and products a composition would keep)
+  forward: ([x, alpha]) => noGrad(() => tidy(() => where(gt(x, 0), x, mul(x, alpha)))),
+  backward(g, { inputs: [x, alpha] }) {
+    const positive = gt(x, 0);
+    return [where(positive, g, mul(g, alpha)), sumTo(where(positive, 0, mul(g, x)), alpha.shape)];
+  },
+};
 
 /** PReLU with one slope per channel (the last axis): x > 0 ? x : alpha · x. */
 export function prelu(x: Tensor, alpha: Tensor): Tensor {
   if (alpha.rank !== 1 || alpha.shape[0] !== x.shape[x.rank - 1]) {
     throw new ShapeError('prelu', `alpha ${fmt(alpha.shape)} must have one slope per channel of ${fmt(x.shape)} (last axis)`);
   }
-  return where(gt(x, 0), x, mul(x, alpha));
+  return apply(PRELU, [x, alpha], undefined);
 }
 
 // ---- softmax family -------------------------------------------------------------------------------
@@ -63,6 +74,25 @@ export interface BatchNormState {
   runningMean: Tensor; runningVar: Tensor;
 }
 
+interface BNAttrs { axes: number[]; count: number }
+
+/**
+ * Training-mode batch norm as one op, given the batch mean and 1/std: forward keeps only x (and the two
+ * per-channel vectors), backward uses the closed form
+ * dx = γ·invstd·(g − mean(g) − x̂·mean(g·x̂)), dγ = Σ g·x̂, dβ = Σ g.
+ */
+const BATCH_NORM_TRAIN: Op<BNAttrs> = {
+  name: 'batchNorm',
+  forward: ([x, gamma, beta, mu, invstd]) => noGrad(() => tidy(() => add(mul(mul(sub(x, mu), invstd), gamma), beta))),
+  backward(g, { inputs: [x, gamma, , mu, invstd], attrs: { axes, count } }) {
+    const xhat = mul(sub(x, mu), invstd);
+    const dBeta = sum(g, axes);
+    const dGamma = sum(mul(g, xhat), axes);
+    const inner = sub(sub(g, scale(dBeta, 1 / count)), mul(xhat, scale(dGamma, 1 / count)));
+    return [mul(inner, mul(gamma, invstd)), dGamma, dBeta, null, null];
+  },
+};
+
 /**
  * Batch norm over every axis but the last (channels last). In training it normalises with the batch
  * statistics and updates the running averages in place (PyTorch convention: unbiased variance in the
@@ -79,10 +109,12 @@ export function batchNorm(x: Tensor, s: BatchNormState, training: boolean, momen
     return add(mul(sub(x, s.runningMean), mul(inv, s.gamma)), s.beta);
   }
   const count = x.size / c;
-  const mu = mean(x, axes);
-  const centered = sub(x, mu);
-  const variance = mean(square(centered), axes);
-  const y = add(mul(mul(centered, rsqrt(add(variance, eps))), s.gamma), s.beta);
+  const { mu, variance, invstd } = noGrad(() => tidy(() => {
+    const m = mean(x, axes);
+    const v = mean(square(sub(x, m)), axes);
+    return { mu: m, variance: v, invstd: rsqrt(add(v, eps)) };
+  }));
+  const y = apply(BATCH_NORM_TRAIN, [x, s.gamma, s.beta, mu, invstd], { axes, count });
   noGrad(() => {
     const e = engine();
     const unbiased = scale(variance, count > 1 ? count / (count - 1) : 1);
@@ -90,6 +122,7 @@ export function batchNorm(x: Tensor, s: BatchNormState, training: boolean, momen
     e.run('axpby', { x: unbiased.buffer, y: s.runningVar.buffer, n: c, alpha: momentum, beta: 1 - momentum }, `bn-running-var [${c}]`);
     unbiased.dispose();
   });
+  mu.dispose(); variance.dispose(); invstd.dispose();
   return y;
 }
 
