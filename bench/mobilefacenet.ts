@@ -28,19 +28,18 @@ export async function benchMobileFaceNet(impls: { name: string; engine?: Engine 
         let step: () => E.Tensor, dispose: () => void, images: number;
         if (headKind === 'ffc') {
           const ffc = new FFC(net, { identities: IDENTITIES, ratio: 0.1, margin });
-          step = () => { const l = labels(); return ffc.stepLoss(x, l, y, l); };
+          step = () => { const l = labels(); return ffc.backwardStep(x, l, y, l); };
           dispose = () => ffc.dispose();
           images = 2 * batch; // both views train P
         } else {
           const fc = new FCHead(IDENTITIES, net.embeddingSize, margin);
           opt.params.push(...fc.parameters());
-          step = () => fc.loss(net.forward(x), labels());
+          step = () => { const loss = E.tidy(() => fc.loss(net.forward(x), labels())); E.backward(loss); return loss; };
           dispose = () => fc.dispose();
           images = batch;
         }
         const ms = await timeIt(async () => {
-          const loss = E.tidy(step);
-          E.backward(loss);
+          const loss = step();
           await loss.item();
           loss.dispose();
           opt.step(); opt.zeroGrad();

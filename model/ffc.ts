@@ -118,18 +118,41 @@ export class FFC implements Head {
     }
   }
 
-  /** The whole FFC loss of one step on views x and y (same identities, in the same order). */
-  stepLoss(x: Tensor, xLabels: Int32Array, y: Tensor, yLabels: Int32Array): Tensor {
-    // (1) P on x; EMA; G on y written temporarily; loss2; undone
+  /** (1): P on x; update G by EMA; G on y written into the pool temporarily; loss2; the write undone. */
+  private lossTemporary(x: Tensor, xLabels: Int32Array, y: Tensor, yLabels: Int32Array): Tensor {
     const px = E.l2Normalize(this.probe.forward(x));
     this.updateGallery();
     const gy = E.noGrad(() => E.l2Normalize(this.gallery.forward(y)));
-    const loss2 = this.head.loss(px, xLabels, gy, yLabels, true);
-    // (2) P on y; G on x written for good; loss1
+    return this.head.loss(px, xLabels, gy, yLabels, true);
+  }
+
+  /** (2): P on y; G on x written for good; loss1. */
+  private lossKept(x: Tensor, xLabels: Int32Array, y: Tensor, yLabels: Int32Array): Tensor {
     const py = E.l2Normalize(this.probe.forward(y));
     const gx = E.noGrad(() => E.l2Normalize(this.gallery.forward(x)));
-    const loss1 = this.head.loss(py, yLabels, gx, xLabels, false);
-    return E.add(loss1, loss2);
+    return this.head.loss(py, yLabels, gx, xLabels, false);
+  }
+
+  /** The whole FFC loss of one step on views x and y (loss1 + loss2), as one graph. */
+  stepLoss(x: Tensor, xLabels: Int32Array, y: Tensor, yLabels: Int32Array): Tensor {
+    const loss2 = this.lossTemporary(x, xLabels, y, yLabels);
+    return E.add(this.lossKept(x, xLabels, y, yLabels), loss2);
+  }
+
+  /**
+   * The step's forward and backward, one direction at a time: P's weights do not change within a
+   * step, so back-propagating loss2 and then loss1 adds up the same gradients as back-propagating
+   * loss1 + loss2, with half the peak memory (one direction's activations). Returns the summed loss
+   * (a device scalar the caller reads and disposes).
+   */
+  backwardStep(x: Tensor, xLabels: Int32Array, y: Tensor, yLabels: Int32Array): Tensor {
+    const loss2 = E.tidy(() => this.lossTemporary(x, xLabels, y, yLabels));
+    E.backward(loss2);
+    const loss1 = E.tidy(() => this.lossKept(x, xLabels, y, yLabels));
+    E.backward(loss1);
+    const total = E.noGrad(() => E.add(loss1, loss2));
+    loss1.dispose(); loss2.dispose();
+    return total;
   }
 
   /** Convenience for tests: one direction against the pool as it is. */

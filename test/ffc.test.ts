@@ -161,4 +161,25 @@ describe('FFC', () => {
     expect(ffc.pool.size).toBe(3); // identities 1, 2, 3 stay in the pool after the permanent write
     ffc.dispose(); probe.dispose();
   });
+
+  it('back-propagating one direction at a time gives the gradients of loss1 + loss2', async () => {
+    const rng = new E.Rng(4);
+    const x = E.randn([4, 16, 16, 3], rng), y = E.randn([4, 16, 16, 3], rng);
+    const xl = Int32Array.of(1, 2, 3, 4), yl = Int32Array.of(1, 2, 5, 6);
+    const run = async (split: boolean) => {
+      const probe = new MobileFaceNet(opts);
+      const ffc = new FFC(probe, { identities: 20, slots: 4, margin: marginPreset('arc', { s: 16 }) });
+      ffc.pool.write(E.l2Normalize(E.randn([2, 8], new E.Rng(8))), Int32Array.of(3, 9), false);
+      let loss: E.Tensor;
+      if (split) loss = ffc.backwardStep(x, xl, y, yl);
+      else { loss = E.tidy(() => ffc.stepLoss(x, xl, y, yl)); E.backward(loss); }
+      const out = { loss: await loss.item(), grads: await Promise.all(probe.parameters().map(async (t) => Array.from(await t.grad!.data()))), pool: ffc.pool.hostState() };
+      ffc.dispose(); probe.dispose();
+      return out;
+    };
+    const whole = await run(false), split = await run(true);
+    expectClose([split.loss], [whole.loss], 1e-12, 1e-12, 'loss');
+    split.grads.forEach((g, i) => expectClose(g, whole.grads[i], 1e-9, 1e-12, `gradient ${i}`));
+    expect(split.pool).toEqual(whole.pool);
+  });
 });

@@ -57,15 +57,17 @@ export class Trainer {
     const lr = learningRate(this.cfg.lr, this.step, this.totalSteps, this.cfg.schedule);
     this.opt.lr = lr;
     const s = batch.size;
-    const loss = E.tidy(() => {
-      if (this.head instanceof FFC) {
-        const { x, y } = ffcViews(batch);
-        return this.head.stepLoss(E.tensor(x.images, [x.n, s, s, 3]), x.labels, E.tensor(y.images, [y.n, s, s, 3]), y.labels);
-      }
-      const images = E.tensor(batch.images, [batch.n, s, s, 3]);
-      return (this.head as FCHead | PartialFCHead).loss(this.net.forward(images), batch.labels);
-    });
-    E.backward(loss);
+    let loss: E.Tensor;
+    if (this.head instanceof FFC) {
+      const { x, y } = ffcViews(batch);
+      const xt = E.tensor(x.images, [x.n, s, s, 3]), yt = E.tensor(y.images, [y.n, s, s, 3]);
+      loss = this.head.backwardStep(xt, x.labels, yt, y.labels);
+      xt.dispose(); yt.dispose();
+    } else {
+      const head = this.head as FCHead | PartialFCHead;
+      loss = E.tidy(() => head.loss(this.net.forward(E.tensor(batch.images, [batch.n, s, s, 3])), batch.labels));
+      E.backward(loss);
+    }
     const value = await loss.item();
     loss.dispose();
     if (!Number.isFinite(value)) { this.opt.zeroGrad(); throw new DivergedError(this.step, value); }
