@@ -12,7 +12,7 @@ export async function initNode(opts: Omit<InitOptions, 'gpu'> = {}): Promise<Eng
   let gpu: GPU | null = null;
   if (opts.backend !== 'wasm') {
     try {
-      gpu = await nodeGPU();
+      gpu = await nodeGPU({ profiling: opts.profiling });
     } catch (err) {
       if (opts.backend === 'webgpu') throw new Error(`initNode: Dawn (npm 'webgpu') could not start: ${(err as Error).message}`);
     }

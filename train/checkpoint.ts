@@ -31,11 +31,14 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 
 const checkpointsDir = (run: string) => join(run, 'checkpoints');
 
-/** Saves a checkpoint as checkpoints/step-N and points `latest` at it; keeps the newest `keep`. */
+/**
+ * Saves a checkpoint as checkpoints/step-N-<time> and points `latest` at it; keeps the newest `keep`.
+ * Names are never reused, so the folder `latest` points at is never touched before the pointer moves.
+ */
 export function saveCheckpoint(run: string, step: number, data: CheckpointData, keep = 2): string {
   const dir = checkpointsDir(run);
   mkdirSync(dir, { recursive: true });
-  const name = `step-${step}`;
+  const name = `step-${step}-${Date.now()}-${process.pid}`;
   const tmp = join(dir, `.${name}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
@@ -44,14 +47,14 @@ export function saveCheckpoint(run: string, step: number, data: CheckpointData, 
   writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(data.json));
   fsyncPath(tmp);
   const final = join(dir, name);
-  rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
   fsyncPath(dir);
   writeFileAtomic(join(dir, 'latest'), name);
   // the run's current weights, for eval and export
   writeFileAtomic(join(run, 'model.safetensors'), readFileSync(join(final, 'model.safetensors')));
-  const old = readdirSync(dir).filter((f) => /^step-\d+$/.test(f)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
-  for (const f of old.slice(0, Math.max(0, old.length - keep))) rmSync(join(dir, f), { recursive: true, force: true });
+  const written = (f: string) => Number(f.split('-')[2]);
+  const old = readdirSync(dir).filter((f) => /^step-\d+-\d+-\d+$/.test(f)).sort((a, b) => written(a) - written(b));
+  for (const f of old.slice(0, Math.max(0, old.length - keep))) if (f !== name) rmSync(join(dir, f), { recursive: true, force: true });
   return final;
 }
 

@@ -93,6 +93,7 @@ class WasmBackend implements Backend {
   private readonly argsPtr: number;
   private heapTop: number;
   private freeLists = new Map<number, number[]>();
+  private extents: { ptr: number; size: number }[] = [];
   private nextId = 1;
   private counters = { bytesAllocated: 0, bytesInUse: 0, buffersCreated: 0, buffersInUse: 0, dispatches: 0 };
   private profiling = false;
@@ -130,30 +131,72 @@ class WasmBackend implements Backend {
   }
 
   // ------------------------------------------------------------ memory
+  // Freed blocks go to exact size-class lists, so a training step (same sizes every time) reuses them
+  // at once. When the heap cannot grow, every free block is merged with its free neighbours into
+  // extents (the one at the top of the heap is given back), which later allocations of any size are cut
+  // from — so a process that changes shapes (train, then evaluate) is not stranded by old size classes.
   alloc(bytes: number): DeviceBuffer {
     if (this.destroyed) throw new Error('wasm backend destroyed');
     const cap = sizeClass(Math.max(4, bytes));
-    const list = this.freeLists.get(cap);
-    let ptr = list && list.length > 0 ? list.pop()! : -1;
-    if (ptr < 0) {
-      ptr = this.heapTop;
-      const end = ptr + cap;
-      const have = this.memory.buffer.byteLength;
-      if (end > have) {
-        const need = Math.ceil((end - have) / PAGE);
-        const cur = have / PAGE;
-        const want = Math.min(MAX_PAGES - cur, Math.max(need, Math.ceil(cur / 8)));
-        if (want < need) throw new Error(`wasm: out of memory allocating ${bytes} bytes (4 GiB limit)`);
-        this.memory.grow(want);
-        this.refreshViews();
-      }
-      this.heapTop = end;
-      this.counters.buffersCreated++;
-      this.counters.bytesAllocated += cap;
+    const ptr = this.reuse(cap) ?? this.carve(cap) ?? (this.coalesce(), this.reuse(cap) ?? this.carve(cap));
+    if (ptr === null) {
+      throw new Error(`wasm: out of memory allocating ${bytes} bytes: ${(this.counters.bytesInUse / 2 ** 20).toFixed(0)} MiB are in use ` +
+        'of the 4 GiB a wasm32 memory can hold. Use a smaller batch or input size, or the WebGPU backend.');
     }
     this.counters.buffersInUse++;
     this.counters.bytesInUse += bytes;
     return new WasmBuffer(this.nextId++, bytes, ptr, cap);
+  }
+
+  /** A freed block of exactly this class, or a piece of a merged extent. */
+  private reuse(cap: number): number | null {
+    const list = this.freeLists.get(cap);
+    if (list && list.length > 0) return list.pop()!;
+    const i = this.extents.findIndex((e) => e.size >= cap);
+    if (i < 0) return null;
+    const e = this.extents[i];
+    const ptr = e.ptr;
+    if (e.size === cap) this.extents.splice(i, 1);
+    else { e.ptr += cap; e.size -= cap; }
+    this.counters.buffersCreated++;
+    return ptr;
+  }
+
+  /** A new block from the top of the heap, growing the memory when needed; null when it cannot grow. */
+  private carve(cap: number): number | null {
+    const ptr = this.heapTop, end = ptr + cap;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const need = Math.ceil((end - have) / PAGE);
+      const cur = have / PAGE;
+      if (cur + need > MAX_PAGES) return null;
+      this.memory.grow(Math.min(MAX_PAGES - cur, Math.max(need, Math.ceil(cur / 8))));
+      this.refreshViews();
+    }
+    this.heapTop = end;
+    this.counters.buffersCreated++;
+    this.counters.bytesAllocated += cap;
+    return ptr;
+  }
+
+  /** Merges all free blocks into extents of neighbouring free memory; gives the topmost back to the heap. */
+  private coalesce(): void {
+    const blocks = [...this.extents.map((e) => [e.ptr, e.size]),
+      ...[...this.freeLists].flatMap(([cap, ptrs]) => ptrs.map((p) => [p, cap]))].sort((a, b) => a[0] - b[0]);
+    this.freeLists.clear();
+    const merged: { ptr: number; size: number }[] = [];
+    for (const [ptr, size] of blocks) {
+      const last = merged[merged.length - 1];
+      if (last && last.ptr + last.size === ptr) last.size += size;
+      else merged.push({ ptr, size });
+    }
+    const top = merged[merged.length - 1];
+    if (top && top.ptr + top.size === this.heapTop) {
+      this.heapTop = top.ptr;
+      this.counters.bytesAllocated -= top.size;
+      merged.pop();
+    }
+    this.extents = merged;
   }
 
   free(buf: DeviceBuffer): void {
