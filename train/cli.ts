@@ -4,14 +4,18 @@ import { trainCommand, TRAIN_HELP } from './commands/train';
 import { profileCommand, PROFILE_HELP } from './commands/profile';
 import { evalCommand, EVAL_HELP } from './commands/eval';
 import { compareCommand, COMPARE_HELP } from './commands/compare';
+import { DATA_HELP, pack, packBin, synth } from './commands/data';
+import { demoCommand, DEMO_HELP } from './commands/demo';
 
 const HELP = `ffc — face recognition training with FFC on WebGPU and WebAssembly
 
   ffc info [--backend auto|webgpu|wasm]     which backend runs here, and why
+  ${DEMO_HELP.split('\n').join('\n  ')}
   ${TRAIN_HELP.split('\n').join('\n  ')}
   ${EVAL_HELP.split('\n').join('\n  ')}
   ${COMPARE_HELP.split('\n').join('\n  ')}
   ${PROFILE_HELP.split('\n').join('\n  ')}
+${DATA_HELP}
 
 Benchmarks: npm run bench -- matmul|conv|heads|mobilefacenet [--json]`;
 
@@ -25,6 +29,7 @@ async function info(args: string[]): Promise<void> {
 
 const COMMANDS: Record<string, (args: string[]) => Promise<unknown>> = {
   info, train: trainCommand, eval: evalCommand, compare: compareCommand, profile: profileCommand,
+  pack, 'pack-bin': packBin, synth, demo: demoCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -13,6 +13,8 @@ export interface TrainConfig {
   activation: 'prelu' | 'relu' | 'relu6';
   batch: number;
   epochs?: number; steps?: number;
+  /** Wall-clock budget: the step count is fitted to it after a few steps (the schedule follows). */
+  minutes?: number;
   lr: number; momentum: number; nesterov: boolean; weightDecay: number;
   schedule: ScheduleConfig;
   /** FFC's EMA factor for the gallery net. */
@@ -37,7 +39,7 @@ type Kind = 'string' | 'number' | 'int' | 'boolean' | string[];
 const FIELDS: Record<string, Kind> = {
   data: 'string', head: ['fc', 'ffc', 'pfc'], ratio: 'number', margin: ['arc', 'cos', 'combined', 'sphere'],
   s: 'number', m: 'number', m1: 'number', m2: 'number', m3: 'number', input: 'int', emb: 'int', width: 'number',
-  activation: ['prelu', 'relu', 'relu6'], batch: 'int', epochs: 'number', steps: 'int', lr: 'number', momentum: 'number',
+  activation: ['prelu', 'relu', 'relu6'], batch: 'int', epochs: 'number', steps: 'int', minutes: 'number', lr: 'number', momentum: 'number',
   nesterov: 'boolean', weightDecay: 'number', emaMomentum: 'number', seed: 'int', backend: ['webgpu', 'wasm', 'auto'],
   threads: 'int', out: 'string', val: 'string', valImages: 'string', valEvery: 'int', logEvery: 'int',
   checkpointEvery: 'int', workers: 'int', skipBad: 'boolean',
@@ -123,7 +125,9 @@ export function resolveConfig(fileEntries: [string, unknown][] | null, flagEntri
   const cfg = { ...DEFAULTS, ...rest, schedule } as TrainConfig;
   if (!cfg.data) throw new Error("missing --data (a RecordIO prefix, an image folder, or synth:ids=N[,per=K])");
   if (!cfg.out) throw new Error('missing --out <run dir>');
-  if (cfg.epochs === undefined && cfg.steps === undefined) throw new Error('say how long to train: --epochs N or --steps N');
+  if (cfg.epochs === undefined && cfg.steps === undefined && cfg.minutes === undefined) {
+    throw new Error('say how long to train: --epochs N, --steps N or --minutes M');
+  }
   const positive: (keyof TrainConfig)[] = ['batch', 'lr', 's', 'input', 'emb', 'width', 'ratio'];
   for (const k of positive) if (!((cfg[k] as number) > 0)) throw new Error(`'${kebab(k)}' must be positive (got ${cfg[k]})`);
   if (cfg.ratio > 1) throw new Error(`'ratio' is a fraction of the identities in (0, 1] (got ${cfg.ratio})`);

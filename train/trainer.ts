@@ -34,7 +34,7 @@ export class Trainer {
   private readonly paramNames = new Map<E.Tensor, string>();
   step = 0;
 
-  constructor(readonly cfg: TrainConfig, readonly identities: number, readonly totalSteps: number) {
+  constructor(readonly cfg: TrainConfig, readonly identities: number, public totalSteps: number) {
     this.net = new MobileFaceNet({ inputSize: cfg.input, width: cfg.width, embedding: cfg.emb, activation: cfg.activation, seed: cfg.seed });
     const margin = marginPreset(cfg.margin, { s: cfg.s, m1: cfg.m1, m2: cfg.m2 ?? (cfg.margin === 'arc' ? cfg.m : undefined), m3: cfg.m3 ?? (cfg.margin === 'cos' ? cfg.m : undefined) });
     switch (cfg.head) {

@@ -18,7 +18,7 @@ export const TRAIN_HELP = `ffc train --data <rec prefix | image folder | synth:i
   --s 32 --m 0.5 (or --m1 --m2 --m3)   --input 112 --emb 128 --width 1 --activation prelu|relu|relu6   --batch 64
   --lr 0.1 --momentum 0.9 --nesterov/--no-nesterov --weight-decay 1e-4
   --warmup steps --schedule-kind step|cosine|poly|constant --milestones 1000,2000 --gamma 0.1 --power 2
-  --ema-momentum 0.99 --seed 1 --backend auto|webgpu|wasm --threads N --workers N --skip-bad
+  --minutes M (fit the step count to a time budget)   --ema-momentum 0.99 --seed 1 --backend auto|webgpu|wasm --threads N --workers N --skip-bad
   --val <pairs spec> [--val-images root] --val-every steps --log-every 10 --checkpoint-every 500
   --config file.json (flags override it)   --resume <run dir> (continues exactly where it stopped)`;
 
@@ -71,7 +71,9 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
     ? new FfcSampler(ds, { batchSize: cfg.batch, seed: cfg.seed })
     : new InstanceSampler(ds, { batchSize: cfg.batch, seed: cfg.seed });
   const stepsPerEpoch = (sampler as { stepsPerEpoch?: number }).stepsPerEpoch ?? Math.floor(ds.size / cfg.batch);
-  const total = cfg.steps ?? Math.max(1, Math.ceil((cfg.epochs ?? 1) * stepsPerEpoch));
+  const cap = cfg.steps ?? (cfg.epochs !== undefined ? Math.max(1, Math.ceil(cfg.epochs * stepsPerEpoch)) : Number.MAX_SAFE_INTEGER);
+  // with a time budget the step count is fitted after a few timed steps; until then it is a guess
+  let total = cfg.minutes !== undefined ? Math.min(cap, 1000) : cap;
 
   const engine = await initNode({ backend: cfg.backend, threads: cfg.threads, log: opts.quiet ? null : undefined });
   const trainer = new Trainer(cfg, ds.numIdentities, total);
@@ -92,7 +94,15 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
     `${total} steps of ${trainer.batchImages} images (${stepsPerEpoch} steps/epoch)`);
 
   const metrics = join(run, 'metrics.jsonl');
-  const bar = opts.quiet ? null : new ProgressBar(total, 'train', 'step');
+  let bar = opts.quiet ? null : new ProgressBar(total, 'train', 'step');
+  const budgetStart = performance.now();
+  const fitToBudget = (done: number) => {
+    const perStep = (performance.now() - budgetStart) / done;
+    total = Math.max(trainer.step + 1, Math.min(cap, startStep + Math.floor((cfg.minutes! * 60_000) / perStep)));
+    trainer.totalSteps = total;
+    if (bar) bar = new ProgressBar(total, 'train', 'step');
+    log(`time budget ${cfg.minutes} min: ${(perStep / 1000).toFixed(2)} s/step → ${total - startStep} steps`);
+  };
   const checkpoint = async () => {
     const ck = await trainer.checkpoint();
     saveCheckpoint(run, trainer.step, { ...ck, json: { ...ck.json, sampler: loader.getState(), epoch: loader.epoch } });
@@ -105,6 +115,7 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
       const batch = await loader.next();
       const r = await trainer.trainStep(batch);
       losses.push(r.loss); lastLoss = r.loss;
+      if (cfg.minutes !== undefined && r.step - startStep === 5) fitToBudget(5);
       windowImages += r.images;
       const now = performance.now();
       const imgPerSec = (1000 * windowImages) / Math.max(1, now - windowStart);

@@ -30,7 +30,10 @@ export interface FolderListing { root: string; names: string[]; files: string[];
 export function listImageFolder(root: string, opts: { allowEmpty?: boolean } = {}): FolderListing {
   if (!existsSync(root)) throw new Error(`image folder '${root}' does not exist`);
   if (!statSync(root).isDirectory()) throw new Error(`'${root}' is not a folder (expected root/<identity>/*.jpg)`);
-  const dirs = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort(byName);
+  // identity folders may be symbolic links (e.g. a subset of a larger set): follow them
+  const isDir = (d: { name: string; isDirectory(): boolean; isSymbolicLink(): boolean }) =>
+    d.isDirectory() || (d.isSymbolicLink() && statSync(join(root, d.name)).isDirectory());
+  const dirs = readdirSync(root, { withFileTypes: true }).filter((d) => isDir(d) && !d.name.startsWith('.')).map((d) => d.name).sort(byName);
   let names = dirs;
   const namesFile = join(root, 'names.txt');
   if (existsSync(namesFile)) {
