@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderFace, faceIdentity } from '../../train/data/synth';
 import { SynthDataset, parseSynthSpec } from '../../train/data/dataset';
-import { synthVerification, kFoldAccuracy, synthPairLines, formatLfwPairs, parseLfwPairs } from '../../train/data/verification';
+import { synthVerification, synthPairLines, formatLfwPairs, parseLfwPairs } from '../../train/data/verification';
+import { verificationMetrics } from '../../train/eval/metrics';
 import { cosine } from './helpers';
 
 describe('synthetic faces', () => {
@@ -34,13 +35,13 @@ describe('synthetic faces', () => {
     const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
     expect(mean(same)).toBeGreaterThan(mean(diff) + 0.03); // identity is in the pixels…
     expect(Math.min(...same)).toBeLessThan(Math.max(...diff)); // …but the distributions overlap
-    const acc = kFoldAccuracy(scores, set.same, 10, (i) => set.foldOf(i));
-    expect(acc.mean).toBeGreaterThan(0.55);
-    expect(acc.mean).toBeLessThan(0.85); // measured ≈ 0.67 at the default difficulty (1200 pairs)
+    const acc = verificationMetrics(scores, set.same, 10, (i) => set.foldOf(i));
+    expect(acc.accuracy).toBeGreaterThan(0.55);
+    expect(acc.accuracy).toBeLessThan(0.85); // measured ≈ 0.67 at the default difficulty (1200 pairs)
     // difficulty 0 (canonical views) is nearly trivial for raw pixels
     const easy = synthVerification({ perFold: 10, difficulty: 0 });
     const es = Array.from({ length: easy.count }, (_, i) => cosine(easy.loadImage(i, 0, 40).data, easy.loadImage(i, 1, 40).data));
-    expect(kFoldAccuracy(es, easy.same, 10, (i) => easy.foldOf(i)).mean).toBeGreaterThan(0.9);
+    expect(verificationMetrics(es, easy.same, 10, (i) => easy.foldOf(i)).accuracy).toBeGreaterThan(0.9);
   });
 
   it('held-out pairs come in LFW View 2 layout', () => {

@@ -9,7 +9,7 @@ import { writeRecordDataset } from '../data/node-recordio';
 import { openVerification, writeText } from '../data/node-verification';
 import { writeBinPickle } from '../data/pickle';
 import { formatLfwPairs, lfwImagePath, synthPairLines } from '../data/verification';
-import { Progress } from '../data/node-progress';
+import { ProgressBar } from '../progress';
 
 export const DATA_HELP = `  ffc pack <folder> <out prefix> [--size S] [--skip-bad]
       image folder (root/<identity>/*.jpg|png) → InsightFace RecordIO <prefix>.rec/.idx/.property (+ .names.txt)
@@ -18,6 +18,14 @@ export const DATA_HELP = `  ffc pack <folder> <out prefix> [--size S] [--skip-ba
   ffc synth --ids N --per-id K --out DIR [--size 112] [--difficulty 0.5] [--seed 1] [--pairs P]
       synthetic faces → DIR/<id>/<k>.png, DIR/names.txt, DIR/sheet.png; with --pairs, P same + P different
       held-out pairs per fold × 10 folds in DIR-heldout/ (LFW layout, pairs.txt)`;
+
+/** Counts finished items on a progress bar. */
+class Counter {
+  private n = 0;
+  constructor(private readonly bar: ProgressBar) {}
+  tick(): void { this.bar.update(++this.n); }
+  finish(): void { this.bar.done(); }
+}
 
 interface Spec { [name: string]: 'value' | 'bool' }
 
@@ -76,7 +84,7 @@ export async function pack(args: string[]): Promise<void> {
   if (dirname(prefix) && !existsSync(dirname(prefix))) mkdirSync(dirname(prefix), { recursive: true });
   const counts = l.names.map((_, j) => l.starts[j + 1] - l.starts[j]);
   let dims: [number, number] | undefined;
-  const bar = new Progress('pack', l.files.length);
+  const bar = new Counter(new ProgressBar(l.files.length, 'pack', 'img'));
   const res = writeRecordDataset(prefix, counts, (j, k) => {
     const path = l.files[l.starts[j] + k];
     try {
@@ -101,7 +109,7 @@ export async function packBin(args: string[]): Promise<void> {
   if (!existsSync(root)) throw new Error(`images root '${root}' does not exist`);
   const set = openVerification(pairsFile, { imagesRoot: root });
   const images: Uint8Array[] = [];
-  const bar = new Progress('pack-bin', set.count, 'pairs');
+  const bar = new Counter(new ProgressBar(set.count, 'pack-bin', 'pairs'));
   for (let i = 0; i < set.count; i++) {
     for (const side of [0, 1] as const) {
       const ref = side === 0 ? set.pairs[i].a : set.pairs[i].b;
@@ -128,7 +136,7 @@ export async function synth(args: string[]): Promise<void> {
   const wId = String(ids - 1).length, wK = String(per - 1).length;
   const names: string[] = [];
   mkdirSync(dir, { recursive: true });
-  const bar = new Progress('synth', ids * per);
+  const bar = new Counter(new ProgressBar(ids * per, 'synth', 'img'));
   for (let id = 0; id < ids; id++) {
     const name = String(id).padStart(wId, '0');
     names.push(name);
@@ -151,7 +159,7 @@ export async function synth(args: string[]): Promise<void> {
     const p = synthPairLines({ folds: 10, perFold, samples: Math.max(2, per), seed, difficulty });
     const hd = `${dir.replace(/\/+$/, '')}-heldout`;
     const done = new Set<string>();
-    const pb = new Progress('pairs', p.lines.length, 'pairs');
+    const pb = new Counter(new ProgressBar(p.lines.length, 'pairs', 'pairs'));
     for (const l of p.lines) {
       for (const [nm, i] of [[l.nameA, l.a], [l.nameB, l.b]] as Array<[string, number]>) {
         const file = join(hd, lfwImagePath(nm, i, 'png'));

@@ -10,6 +10,6 @@ export {
 export { RECORDIO_MAGIC, packRecord, unpackRecord, frameRecord, readRecordAt, parseIndex, type RecordHeader, type ImageRecord, type ReadAt } from './recordio';
 export { readPickle, writeBinPickle, parseVerificationBin, PickleError, PickleTuple, type PickleValue } from './pickle';
 export {
-  VerificationSet, parseLfwPairs, parsePairList, lfwImagePath, verificationFromBin, synthPairLines, synthVerification, formatLfwPairs, kFoldAccuracy,
+  VerificationSet, parseLfwPairs, parsePairList, lfwImagePath, verificationFromBin, synthPairLines, synthVerification, formatLfwPairs,
   type Pair, type ImageRef, type LfwPairLine, type SynthPairsOptions,
 } from './verification';

@@ -5,4 +5,3 @@ export { FolderDataset, listImageFolder, readNames, writeNames, IMAGE_EXT, type 
 export { RecordDataset, RecordFile, RecordWriter, writeRecordDataset, readProperty, recPrefix, type Property } from './node-recordio';
 export { openVerification, lfwImageFile } from './node-verification';
 export { Pipeline, resolveWorkerUrl, type PipelineOptions } from './node-pipeline';
-export { Progress } from './node-progress';

@@ -134,32 +134,3 @@ export function synthVerification(opts: SynthPairsOptions = {}): VerificationSet
   };
   return new VerificationSet(`synth pairs (difficulty ${opts.difficulty ?? 0.5})`, p.lines.map((l) => ({ a: ref(l.nameA, l.a), b: ref(l.nameB, l.b), same: l.same })), undefined, p.folds, 'blocks');
 }
-
-/**
- * k-fold verification accuracy: per fold, the threshold best on the other folds is applied to it.
- * `scores` are similarities (higher = same); `foldOf` assigns pairs to folds (default i mod folds; pass
- * `(i) => set.foldOf(i)` to follow a VerificationSet). Returns mean and std over folds and the thresholds.
- */
-export function kFoldAccuracy(scores: ArrayLike<number>, same: ArrayLike<boolean>, folds = 10, foldOf: (i: number) => number = (i) => i % folds): { mean: number; std: number; thresholds: number[]; accuracies: number[] } {
-  const n = scores.length;
-  const accuracies: number[] = [], thresholds: number[] = [];
-  for (let f = 0; f < folds; f++) {
-    const train: number[] = [];
-    for (let i = 0; i < n; i++) if (foldOf(i) !== f) train.push(i);
-    train.sort((x, y) => scores[x] - scores[y]);
-    // sweep the threshold t upwards (predict same when score > t), starting below every score
-    let c = train.reduce((s, i) => s + (same[i] ? 1 : 0), 0);
-    let best = c, bestT = -Infinity;
-    for (let k = 0; k < train.length; k++) {
-      c += same[train[k]] ? -1 : 1; // train[k] now predicted different
-      if (k + 1 < train.length && scores[train[k + 1]] === scores[train[k]]) continue;
-      if (c > best) { best = c; bestT = k + 1 < train.length ? (scores[train[k]] + scores[train[k + 1]]) / 2 : scores[train[k]] + 1e-6; }
-    }
-    let ok = 0, m = 0;
-    for (let i = 0; i < n; i++) if (foldOf(i) === f) { m++; if ((scores[i] > bestT) === !!same[i]) ok++; }
-    accuracies.push(ok / m); thresholds.push(bestT);
-  }
-  const mean = accuracies.reduce((s, x) => s + x, 0) / folds;
-  const std = Math.sqrt(accuracies.reduce((s, x) => s + (x - mean) ** 2, 0) / folds);
-  return { mean, std, thresholds, accuracies };
-}
