@@ -40,36 +40,45 @@ async function headStep(engine: Engine, head: HeadCase, c: number, d: number, ti
     const h = new FCHead(c, d, margin);
     const opt = new E.SGD(h.parameters(), sgd);
     const x = emb();
-    ms = await timeIt(async () => {
-      const loss = E.tidy(() => h.loss(x, labels()));
-      E.backward(loss); loss.dispose();
-      opt.step(); opt.zeroGrad(); x.grad?.dispose(); x.grad = null;
-      await engine.backend.sync();
-    }, timing);
-    h.dispose(); x.dispose(); for (const v of opt.velocity.values()) v.dispose();
+    try {
+      ms = await timeIt(async () => {
+        const loss = E.tidy(() => h.loss(x, labels()));
+        E.backward(loss); loss.dispose();
+        opt.step(); opt.zeroGrad(); x.grad?.dispose(); x.grad = null;
+        await engine.backend.sync();
+      }, timing);
+    } finally {
+      h.dispose(); x.dispose(); x.grad?.dispose(); for (const v of opt.velocity.values()) v.dispose();
+    }
   } else if (head.name.startsWith('pfc')) {
     const h = new PartialFCHead(c, d, 0.1, margin);
     const opt = new E.SGD([], sgd);
     const x = emb();
-    ms = await timeIt(async () => {
-      const loss = E.tidy(() => h.loss(x, labels()));
-      E.backward(loss); loss.dispose();
-      h.step(opt); x.grad?.dispose(); x.grad = null;
-      await engine.backend.sync();
-    }, timing);
-    h.dispose(); x.dispose();
+    try {
+      ms = await timeIt(async () => {
+        const loss = E.tidy(() => h.loss(x, labels()));
+        E.backward(loss); loss.dispose();
+        h.step(opt); x.grad?.dispose(); x.grad = null;
+        await engine.backend.sync();
+      }, timing);
+    } finally {
+      h.dispose(); x.dispose(); x.grad?.dispose();
+    }
   } else {
     const h = new FFCHead(c, d, margin, { ratio: head.name === 'ffc-1%' ? 0.01 : 0.001 });
     const px = emb(), py = emb();
-    const gx = E.keep(E.l2Normalize(E.randn([BATCH, d], rng))), gy = E.keep(E.l2Normalize(E.randn([BATCH, d], rng)));
-    ms = await timeIt(async () => {
-      const l = labels();
-      const loss = E.tidy(() => E.add(h.loss(px, l, gy, l, true), h.loss(py, l, gx, l, false)));
-      E.backward(loss); loss.dispose();
-      for (const t of [px, py]) { t.grad?.dispose(); t.grad = null; }
-      await engine.backend.sync();
-    }, timing);
-    h.dispose(); [px, py, gx, gy].forEach((t) => t.dispose());
+    const [gx, gy] = E.tidy(() => [E.l2Normalize(E.randn([BATCH, d], rng)), E.l2Normalize(E.randn([BATCH, d], rng))]).map(E.keep);
+    try {
+      ms = await timeIt(async () => {
+        const l = labels();
+        const loss = E.tidy(() => E.add(h.loss(px, l, gy, l, true), h.loss(py, l, gx, l, false)));
+        E.backward(loss); loss.dispose();
+        for (const t of [px, py]) { t.grad?.dispose(); t.grad = null; }
+        await engine.backend.sync();
+      }, timing);
+    } finally {
+      h.dispose(); [px, py, gx, gy].forEach((t) => { t.grad?.dispose(); t.dispose(); });
+    }
   }
   return ms;
 }
@@ -90,6 +99,7 @@ export async function benchHeads(impls: { name: string; engine?: Engine }[], rep
         const ms = await headStep(engine, head, c, d, timing);
         report.add({ bench: 'heads', case: caseName, impl: impl.name, ms, memMiB, note: `${memMiB.toFixed(1)} MiB head state` });
       } catch (err) {
+        E.clearTape(); // a failed forward leaves its saved tensors on the tape
         report.add({ bench: 'heads', case: caseName, impl: impl.name, ms: null, memMiB, note: (err as Error).message.slice(0, 100) });
       }
     }

@@ -18,9 +18,13 @@ export function tidy<T>(fn: () => T): T {
   try {
     result = fn();
     if (result instanceof Promise) throw new Error('tidy(): the function must be synchronous (it returned a Promise)');
-  } finally {
+  } catch (err) {
+    // nothing escapes a failed scope: free what it made (tensors still saved on the tape keep their buffers)
     e.scopes.pop();
+    for (const t of scope) t.dispose();
+    throw err;
   }
+  e.scopes.pop();
   const kept = new Set<Tensor>();
   collectTensors(result, kept);
   const parent = e.scopes[e.scopes.length - 1];

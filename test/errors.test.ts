@@ -22,6 +22,12 @@ describe('bad input', () => {
     expect(() => E.add(E.zeros([2], 'i32'), E.zeros([2], 'i32'))).toThrow('add: expects f32 inputs, got i32 [2]');
   });
 
+  it('frees what a failed tidy scope made', () => {
+    const before = E.engine().liveTensors;
+    expect(() => E.tidy(() => { const t = E.exp(E.ones([4])); return E.add(t, E.zeros([5])); })).toThrow('do not broadcast');
+    expect(E.engine().liveTensors).toBe(before);
+  });
+
   it('refuses a disposed tensor', () => {
     const t = E.ones([3]);
     t.dispose();
