@@ -155,6 +155,40 @@ export interface KernelArgs {
 
   /** y = alpha * x + beta * y, in place on y (EMA of weights, gradient accumulation). */
   axpby: { x: DeviceBuffer; y: DeviceBuffer; n: number; alpha: number; beta: number };
+
+  // ---- per-channel kernels over [rows, channels] (channels last), for batch norm and PReLU ----------
+
+  /**
+   * Per-channel sums over rows: sumA[c] = Σ_r (a[r,c] − centerA[c]),
+   * sumAB[c] = Σ_r (a[r,c] − centerA[c]) · (b[r,c] − centerB[c]). centerA/centerB are [channels]
+   * (zeros for plain sums). a and b may be the same buffer. Accumulate carefully (rows reach 10^5–10^6):
+   * pairwise/blocked partial sums, not one long f32 running sum.
+   */
+  channelSums: {
+    a: DeviceBuffer; b: DeviceBuffer; centerA: DeviceBuffer; centerB: DeviceBuffer;
+    sumA: DeviceBuffer; sumAB: DeviceBuffer; rows: number; channels: number;
+  };
+
+  /**
+   * out[r,c] = a[r,c] · s1[c] + b[r,c] · s2[c] + s3[c] (with hasB false: a[r,c] · s1[c] + s3[c], and
+   * b / s2 are not read — pass any buffer). s1, s2, s3 are [channels].
+   */
+  channelAffine: {
+    a: DeviceBuffer; b: DeviceBuffer; hasB: boolean; s1: DeviceBuffer; s2: DeviceBuffer; s3: DeviceBuffer;
+    out: DeviceBuffer; rows: number; channels: number;
+  };
+
+  /** out[r,c] = x > 0 ? x : alpha[c] · x. */
+  prelu: { x: DeviceBuffer; alpha: DeviceBuffer; out: DeviceBuffer; rows: number; channels: number };
+
+  /**
+   * PReLU gradients: dx[r,c] = x > 0 ? dy : alpha[c] · dy (overwrites dx);
+   * dalpha[c] = Σ_r (x[r,c] > 0 ? 0 : dy[r,c] · x[r,c]) (overwrites dalpha, careful accumulation).
+   */
+  preluBackward: {
+    x: DeviceBuffer; alpha: DeviceBuffer; dy: DeviceBuffer; dx: DeviceBuffer; dalpha: DeviceBuffer;
+    rows: number; channels: number;
+  };
 }
 
 export type KernelName = keyof KernelArgs;
@@ -162,7 +196,7 @@ export type KernelName = keyof KernelArgs;
 export const KERNEL_NAMES: KernelName[] = [
   'fill', 'unary', 'binary', 'where', 'copy', 'cast', 'reduce', 'matmul', 'gatherRows', 'scatterAddRows',
   'scatterRows', 'takeAlongLast', 'putAlongLastAdd', 'topk', 'logSoftmax', 'conv2d', 'conv2dBackwardInput',
-  'conv2dBackwardFilter', 'sgd', 'axpby',
+  'conv2dBackwardFilter', 'sgd', 'axpby', 'channelSums', 'channelAffine', 'prelu', 'preluBackward',
 ];
 
 /** Work a kernel call does, for the profiler's GFLOP/s and GB/s columns (rough, consistent). */
@@ -194,6 +228,10 @@ export function kernelCost<K extends KernelName>(kernel: K, args: KernelArgs[K])
     }
     case 'sgd': return { flops: 6 * a.n, bytes: 20 * a.n };
     case 'axpby': return { flops: 3 * a.n, bytes: 12 * a.n };
+    case 'channelSums': return { flops: 4 * a.rows * a.channels, bytes: 8 * a.rows * a.channels };
+    case 'channelAffine': return { flops: (a.hasB ? 4 : 2) * a.rows * a.channels, bytes: (a.hasB ? 12 : 8) * a.rows * a.channels };
+    case 'prelu': return { flops: 2 * a.rows * a.channels, bytes: 8 * a.rows * a.channels };
+    case 'preluBackward': return { flops: 4 * a.rows * a.channels, bytes: 12 * a.rows * a.channels };
   }
   return { flops: 0, bytes: 0 };
 }

@@ -105,6 +105,31 @@ export const OP_CASES: OpCase[] = [
       gamma: g, beta: b, runningMean: E.tensor([0.1, -0.2, 0.3, 0.05], [4]), runningVar: E.tensor([0.5, 1.5, 0.8, 2], [4]),
     }, false),
   },
+  // wider per-channel cases: channel counts that are not multiples of 4, more rows, an offset mean
+  { name: 'prelu wide', inputs: [s([3, 7, 17]), s([17])], run: ([x, a]) => E.prelu(x, a) },
+  { name: 'prelu 64 channels', inputs: [s([5, 64]), s([64])], run: ([x, a]) => E.prelu(x, a) },
+  {
+    name: 'batchNorm train wide', inputs: [s([4, 5, 3, 17]), s([17]), s([17])], rtol: 1e-4,
+    run: ([x, g, b]) => E.batchNorm(x, { gamma: g, beta: b, runningMean: E.zeros([17]), runningVar: E.ones([17]) }, true),
+  },
+  {
+    name: 'batchNorm train 64 channels, offset mean', inputs: [s([2, 3, 3, 64], 'pos'), s([64]), s([64])], rtol: 1e-4,
+    run: ([x, g, b]) => E.batchNorm(E.add(x, 3), { gamma: g, beta: b, runningMean: E.zeros([64]), runningVar: E.ones([64]) }, true),
+  },
+  {
+    name: 'batchNorm train running stats', inputs: [s([6, 5, 3])], noGrad: true, rtol: 1e-4,
+    run: ([x]) => {
+      const st = { gamma: E.ones([3]), beta: E.zeros([3]), runningMean: E.full([3], 0.5), runningVar: E.full([3], 2) };
+      E.batchNorm(x, st, true, 0.25);
+      return E.concat([st.runningMean, st.runningVar], 0);
+    },
+  },
+  {
+    name: 'batchNorm eval wide', inputs: [s([2, 9, 5]), s([5]), s([5])],
+    run: ([x, g, b]) => E.batchNorm(x, {
+      gamma: g, beta: b, runningMean: E.tensor([0.1, -0.2, 0.3, 0.05, 1.5], [5]), runningVar: E.tensor([0.5, 1.5, 0.8, 2, 0.1], [5]),
+    }, false),
+  },
   // margin heads on cosines (inputs in (-0.9, 0.9); row 2 has no target)
   ...(['arc', 'cos', 'sphere', 'combined'] as const).map((kind): OpCase => ({
     name: `margin ${kind}`, inputs: [s([3, 5], 'unit')], rtol: 1e-4,

@@ -27,6 +27,8 @@ interface Case {
   params: Record<string, unknown>;
   rtol?: number;
   atol?: number;
+  /** Arguments bound to another argument's buffer (e.g. { b: 'a' }: channelSums with a and b the same buffer). */
+  alias?: Record<string, string>;
 }
 
 let ref: Backend;
@@ -47,17 +49,31 @@ async function runCase(be: Backend, c: Case): Promise<Record<string, ArrayLike<n
     const init = o.init ?? (o.dtype && o.dtype !== 'f32' ? new Int32Array(o.n).fill(-12345) : new Float32Array(o.n).fill(NaN));
     be.write(bufs[k], init);
   }
-  be.run(c.kernel, { ...c.params, ...bufs } as unknown as KernelArgs[typeof c.kernel], `test ${c.kernel}`);
+  const bound: Record<string, DeviceBuffer> = { ...bufs };
+  for (const [k, to] of Object.entries(c.alias ?? {})) bound[k] = bufs[to];
+  be.run(c.kernel, { ...c.params, ...bound } as unknown as KernelArgs[typeof c.kernel], `test ${c.kernel}`);
   const res: Record<string, ArrayLike<number>> = {};
   for (const [k, o] of Object.entries(c.outputs)) res[k] = await be.read(bufs[k], o.dtype ?? 'f32', o.n);
   for (const b of Object.values(bufs)) be.free(b);
   return res;
 }
 
-async function check(c: Case) {
+async function check(c: Case, sameBits = false) {
   const want = await runCase(ref, c);
+  let first: Record<string, ArrayLike<number>> | null = null;
   for (const t of [1, 2]) {
     const got = await runCase(wasm[t], c);
+    if (sameBits) {
+      if (first) {
+        for (const k of Object.keys(c.outputs)) {
+          const g = new Uint32Array((got[k] as Float32Array).buffer), f = new Uint32Array((first[k] as Float32Array).buffer);
+          let bad = -1;
+          for (let i = 0; i < g.length && bad < 0; i++) if (g[i] !== f[i]) bad = i;
+          if (bad >= 0) expect.fail(`${c.kernel} ${JSON.stringify(c.params)} out=${k}[${bad}]: 2 threads ${got[k][bad]} vs 1 thread ${first[k][bad]}`);
+        }
+      }
+      first = got;
+    }
     for (const k of Object.keys(c.outputs)) {
       const w = want[k], g = got[k];
       const rtol = c.rtol ?? 1e-5, atol = c.atol ?? 1e-6;
@@ -330,6 +346,54 @@ describe('wasm kernels vs reference', () => {
       }
       await check({ kernel: 'axpby', inputs: { x: randF(n) }, outputs: { y: { n, init: randF(n) } }, params: { n, alpha: 0.3, beta: 0.999 } });
     }
+  });
+});
+
+describe('wasm per-channel kernels vs reference', () => {
+  const CHANNELS = [1, 3, 17, 64, 130];
+  const ROWS = [1, 7, 1000, 70000];
+  /** Random values in ±[0.05, 1] (never zero). */
+  const randNZ = (n: number) => { const a = randF(n); for (let i = 0; i < n; i++) a[i] = Math.sign(a[i] || 1) * (0.05 + 0.95 * Math.abs(a[i])); return a; };
+  // sums over up to 70000 rows: the reference sums in f64; allow f32 rounding of the block partials
+  const sumTol = (rows: number) => ({ rtol: 1e-5, atol: 2e-6 * Math.sqrt(rows) * 4 });
+
+  it('channelSums (centred, a and b the same buffer or not), same bits for 1 and 2 threads', async () => {
+    for (const channels of CHANNELS) for (const rows of ROWS) {
+      const n = rows * channels;
+      const a = randNZ(n), b = randNZ(n), centerA = randF(channels, -0.3, 0.3), centerB = randF(channels, -0.3, 0.3);
+      const outputs = { sumA: { n: channels }, sumAB: { n: channels } };
+      await check({ kernel: 'channelSums', inputs: { a, b, centerA, centerB }, outputs, params: { rows, channels }, ...sumTol(rows) }, true);
+      await check({
+        kernel: 'channelSums', inputs: { a, centerA, centerB: centerA }, alias: { b: 'a' }, outputs, params: { rows, channels }, ...sumTol(rows),
+      }, true);
+    }
+  });
+
+  it('channelAffine (with and without b) and prelu', async () => {
+    for (const channels of CHANNELS) for (const rows of ROWS) {
+      const n = rows * channels;
+      const a = randNZ(n), b = randNZ(n), s1 = randNZ(channels), s2 = randNZ(channels), s3 = randNZ(channels);
+      await check({ kernel: 'channelAffine', inputs: { a, b, s1, s2, s3 }, outputs: { out: { n } }, params: { rows, channels, hasB: true } }, true);
+      await check({ kernel: 'channelAffine', inputs: { a, s1, s3 }, alias: { b: 'a', s2: 's1' }, outputs: { out: { n } }, params: { rows, channels, hasB: false } }, true);
+      await check({ kernel: 'prelu', inputs: { x: a, alpha: s1 }, outputs: { out: { n } }, params: { rows, channels } }, true);
+    }
+  });
+
+  it('preluBackward (dx and dalpha), same bits for 1 and 2 threads', async () => {
+    for (const channels of CHANNELS) for (const rows of ROWS) {
+      const n = rows * channels;
+      await check({
+        kernel: 'preluBackward', inputs: { x: randNZ(n), alpha: randNZ(channels), dy: randNZ(n) },
+        outputs: { dx: { n }, dalpha: { n: channels } }, params: { rows, channels }, ...sumTol(rows),
+      }, true);
+    }
+  });
+
+  it('zero rows give zero sums', async () => {
+    await check({
+      kernel: 'channelSums', inputs: { a: randNZ(4), b: randNZ(4), centerA: randNZ(5), centerB: randNZ(5) },
+      outputs: { sumA: { n: 5 }, sumAB: { n: 5 } }, params: { rows: 0, channels: 5 },
+    });
   });
 });
 

@@ -38,6 +38,8 @@ interface Case {
   params: Record<string, unknown>;
   rtol?: number;
   atol?: number;
+  /** Arguments bound to another argument's buffer (e.g. { b: 'a' }: channelSums with a and b the same buffer). */
+  alias?: Record<string, string>;
 }
 
 let gpu: GPU | null = null;
@@ -64,7 +66,9 @@ async function runCase(be: Backend, c: Case): Promise<Record<string, ArrayLike<n
     if (o.init) (o.dtype && o.dtype !== 'f32' ? new Int32Array(init.buffer) : init).set(o.init);
     be.write(bufs[k], o.dtype && o.dtype !== 'f32' ? new Int32Array(init.buffer) : init);
   }
-  be.run(c.kernel, { ...c.params, ...bufs } as unknown as KernelArgs[typeof c.kernel], `test ${c.kernel}`);
+  const bound: Record<string, DeviceBuffer> = { ...bufs };
+  for (const [k, to] of Object.entries(c.alias ?? {})) bound[k] = bufs[to];
+  be.run(c.kernel, { ...c.params, ...bound } as unknown as KernelArgs[typeof c.kernel], `test ${c.kernel}`);
   const res: Record<string, ArrayLike<number>> = {};
   for (const [k, o] of Object.entries(c.outputs)) {
     const n = o.n + (o.extra ?? 3);
@@ -332,6 +336,57 @@ describe('webgpu kernels', () => {
       }
       await check({ kernel: 'axpby', inputs: { x: randF(n) }, outputs: { y: { n, init: randF(n) } }, params: { n, alpha: 0.3, beta: 0.7 } });
     }
+  });
+});
+
+describe('webgpu per-channel kernels', () => {
+  const CHANNELS = [1, 3, 17, 64, 130];
+  const ROWS = [1, 7, 1000, 70000];
+  // sums over up to 70000 rows: the reference sums in f64
+  const sumTol = (rows: number) => ({ rtol: 1e-5, atol: 8e-6 * Math.sqrt(rows) });
+
+  it('channelSums (centred, a and b the same buffer or not), both variants', async () => {
+    for (const channels of CHANNELS) for (const rows of ROWS) {
+      const n = rows * channels;
+      const a = randF(n), b = randF(n), centerA = randF(channels, -0.3, 0.3), centerB = randF(channels, -0.3, 0.3);
+      const outputs = { sumA: { n: channels }, sumAB: { n: channels } };
+      await check({ kernel: 'channelSums', inputs: { a, b, centerA, centerB }, outputs, params: { rows, channels }, ...sumTol(rows) }, [sw, hw]);
+      await check({
+        kernel: 'channelSums', inputs: { a, centerA, centerB: centerA }, alias: { b: 'a' }, outputs, params: { rows, channels }, ...sumTol(rows),
+      }, [sw, hw]);
+    }
+    // 10^6 rows of one channel, centred on the mean: accuracy of the chunked sums
+    const rows = 1_000_000, a = randF(rows, 0.5, 1.5);
+    await check({
+      kernel: 'channelSums', inputs: { a, centerA: new Float32Array([1]) }, alias: { b: 'a', centerB: 'centerA' },
+      outputs: { sumA: { n: 1 }, sumAB: { n: 1 } }, params: { rows, channels: 1 }, rtol: 1e-5, atol: 2e-3,
+    }, [sw, hw]);
+  });
+
+  it('channelAffine (with and without b) and prelu', async () => {
+    for (const channels of CHANNELS) for (const rows of ROWS) {
+      const n = rows * channels;
+      const a = randF(n), b = randF(n), s1 = randF(channels), s2 = randF(channels), s3 = randF(channels);
+      await check({ kernel: 'channelAffine', inputs: { a, b, s1, s2, s3 }, outputs: { out: { n } }, params: { rows, channels, hasB: true } }, [sw, hw]);
+      await check({ kernel: 'channelAffine', inputs: { a, s1, s3 }, alias: { b: 'a', s2: 's1' }, outputs: { out: { n } }, params: { rows, channels, hasB: false } }, [sw, hw]);
+      await check({ kernel: 'prelu', inputs: { x: a, alpha: s1 }, outputs: { out: { n } }, params: { rows, channels } }, [sw, hw]);
+    }
+  });
+
+  it('preluBackward (dx and dalpha), both variants', async () => {
+    for (const channels of CHANNELS) for (const rows of ROWS) {
+      const n = rows * channels;
+      await check({
+        kernel: 'preluBackward', inputs: { x: randF(n), alpha: randF(channels), dy: randF(n) },
+        outputs: { dx: { n }, dalpha: { n: channels } }, params: { rows, channels }, ...sumTol(rows),
+      }, [sw, hw]);
+    }
+  });
+
+  it('past 65535 workgroups (2-D grid)', async () => {
+    const rows = 300_000, channels = 64, n = rows * channels; // 4.8M vec4 -> 75000 workgroups of 256
+    const a = randF(n), s1 = randF(channels), s3 = randF(channels);
+    await check({ kernel: 'channelAffine', inputs: { a, s1, s3 }, alias: { b: 'a', s2: 's1' }, outputs: { out: { n } }, params: { rows, channels, hasB: false } });
   });
 });
 

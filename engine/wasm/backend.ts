@@ -24,6 +24,8 @@ const SLOT_SCRATCH = 62;
 const SLOT_SCRATCH_BYTES = 63;
 const WORKER_SPIN = 20000;
 const MAIN_SPIN = 200000;
+/** Rows per block of the per-channel sums (engine/wasm/assembly/channel.ts BLOCK). */
+const CHANNEL_BLOCK = 256;
 
 const KID = new Map<KernelName, number>(KERNEL_NAMES.map((k, i) => [k, i]));
 const UNARY_ID = new Map<string, number>(UNARY_OPS.map((k, i) => [k, i]));
@@ -107,6 +109,7 @@ class WasmBackend implements Backend {
   constructor(
     memory: WebAssembly.Memory, instance: WebAssembly.Instance, private readonly threads: number,
     private readonly workers: WorkerHandle[], layout: { ctl: number; args: number; heap: number }, description: string,
+    private readonly scratchBytes: number,
   ) {
     this.memory = memory;
     this.runKernel = instance.exports.run as (kid: number, args: number, part: number, parts: number) => void;
@@ -241,7 +244,23 @@ class WasmBackend implements Backend {
     const t0 = this.profiling ? performance.now() : 0;
     this.checkViews();
     const parts = this.encode(kernel, args as any);
-    if (parts > 0) this.exec(KID.get(kernel)!, parts);
+    if (parts > 0) {
+      const kid = KID.get(kernel)!;
+      const two = this.twoPhase;
+      this.twoPhase = null;
+      if (two) {
+        // blocked sums in two phases: parts over row blocks (partials), then parts over channels
+        try {
+          this.exec(kid, parts);
+          this.argv[two.modeSlot] = 2;
+          this.exec(kid, parts);
+        } finally {
+          this.free(two.temp);
+        }
+      } else {
+        this.exec(kid, parts);
+      }
+    }
     if (this.profiling) {
       const t1 = performance.now();
       const c = kernelCost(kernel, args);
@@ -253,6 +272,26 @@ class WasmBackend implements Backend {
   private partsFor(work: number, threshold: number): number {
     if (this.threads <= 1 || work < threshold) return 1;
     return Math.min(this.threads, Math.max(1, Math.floor(work / threshold)));
+  }
+
+  /** Set by encode for a two-phase per-channel sum: the partials buffer and the argument slot of the mode. */
+  private twoPhase: { temp: DeviceBuffer; modeSlot: number } | null = null;
+
+  /**
+   * Work split of a per-channel sum over [rows, channels] (channelSums, preluBackward): the arguments
+   * from slot `base` on are mode, partials pointer, blocks. Mode 0: parts split the channels (enough
+   * channels per part); modes 1 + 2: two phases over row blocks then channels, with a temporary
+   * partials buffer of `perBlock` floats per block. Must be called before any argument is written
+   * (it may allocate, which may grow the memory). Every split gives the same bits.
+   */
+  private channelSplit(rows: number, channels: number, perBlock: number): { parts: number; mode: number; temp: DeviceBuffer | null; blocks: number } {
+    if (channels * 24 > this.scratchBytes) throw new Error(`wasm: ${channels} channels exceed the per-channel kernels' scratch`);
+    const blocks = Math.ceil(rows / CHANNEL_BLOCK);
+    const parts = this.partsFor(rows * channels, 16384);
+    if (parts <= 1 || channels >= 32 * parts) return { parts, mode: 0, temp: null, blocks };
+    const temp = this.alloc(blocks * perBlock * 4);
+    this.checkViews();
+    return { parts: Math.min(parts, blocks), mode: 1, temp, blocks };
   }
 
   /** Writes the argument block; returns the number of parts (0: nothing to do). */
@@ -368,6 +407,35 @@ class WasmBackend implements Backend {
         if (a.n <= 0) return 0;
         v[0] = P(a.x); v[1] = P(a.y); v[2] = a.n; v[3] = a.alpha; v[4] = a.beta;
         return this.partsFor(a.n, 16384);
+      }
+      case 'channelSums': {
+        if (a.channels <= 0) return 0;
+        const sp = this.channelSplit(a.rows, a.channels, 2 * a.channels);
+        const w = this.argv;
+        w[0] = P(a.a); w[1] = P(a.b); w[2] = P(a.centerA); w[3] = P(a.centerB); w[4] = P(a.sumA); w[5] = P(a.sumAB);
+        w[6] = Math.max(0, a.rows); w[7] = a.channels; w[8] = sp.mode; w[9] = sp.temp ? P(sp.temp) : 0; w[10] = sp.blocks;
+        if (sp.temp) this.twoPhase = { temp: sp.temp, modeSlot: 8 };
+        return sp.parts;
+      }
+      case 'channelAffine': {
+        if (a.rows <= 0 || a.channels <= 0) return 0;
+        v[0] = P(a.a); v[1] = a.hasB ? P(a.b) : 0; v[2] = a.hasB ? 1 : 0; v[3] = P(a.s1); v[4] = a.hasB ? P(a.s2) : 0;
+        v[5] = P(a.s3); v[6] = P(a.out); v[7] = a.rows; v[8] = a.channels;
+        return this.partsFor(a.rows * a.channels, 32768);
+      }
+      case 'prelu': {
+        if (a.rows <= 0 || a.channels <= 0) return 0;
+        v[0] = P(a.x); v[1] = P(a.alpha); v[2] = P(a.out); v[3] = a.rows; v[4] = a.channels;
+        return this.partsFor(a.rows * a.channels, 32768);
+      }
+      case 'preluBackward': {
+        if (a.channels <= 0) return 0;
+        const sp = this.channelSplit(a.rows, a.channels, a.channels);
+        const w = this.argv;
+        w[0] = P(a.x); w[1] = P(a.alpha); w[2] = P(a.dy); w[3] = P(a.dx); w[4] = P(a.dalpha);
+        w[5] = Math.max(0, a.rows); w[6] = a.channels; w[7] = sp.mode; w[8] = sp.temp ? P(sp.temp) : 0; w[9] = sp.blocks;
+        if (sp.temp) this.twoPhase = { temp: sp.temp, modeSlot: 7 };
+        return sp.parts;
       }
     }
     throw new Error(`wasm: unknown kernel ${kernel as string}`);
@@ -513,7 +581,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     }
   }
   const desc = `wasm: ${threads} thread${threads > 1 ? 's' : ''}${why}, SIMD`;
-  backend = new WasmBackend(memory, instance, threads, workers, { ctl, args, heap }, desc);
+  backend = new WasmBackend(memory, instance, threads, workers, { ctl, args, heap }, desc, scratchBytes);
   if (firstError) backend.setWorkerError(firstError);
   return backend;
 }

@@ -37,6 +37,7 @@ import { matmul } from './kernels/matmul';
 import { gatherRows, putAlongLastAdd, scatterAddRows, scatterRows, takeAlongLast } from './kernels/rows';
 import { logSoftmax, topk } from './kernels/rowwise';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './kernels/conv';
+import { channelAffine, channelSums, prelu, preluBackward } from './kernels/channel';
 
 export { compileWGSL, formatCompilationMessages } from './pipelines';
 export type { AdapterSummary } from './device';
@@ -62,6 +63,7 @@ type KernelFn = (ctx: KernelContext, args: any) => void;
 const KERNELS: { [K in KernelName]: KernelFn } = {
   fill, unary, binary, where, copy, cast, reduce, matmul, gatherRows, scatterAddRows, scatterRows,
   takeAlongLast, putAlongLastAdd, topk, logSoftmax, conv2d, conv2dBackwardInput, conv2dBackwardFilter, sgd, axpby,
+  channelSums, channelAffine, prelu, preluBackward,
 };
 
 export async function createWebGPUBackend(gpu: GPU | GPUAdapter, opts: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {

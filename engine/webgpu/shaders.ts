@@ -20,10 +20,15 @@ import logsoftmax from '../../shaders/logsoftmax.wgsl?raw';
 import conv2d from '../../shaders/conv2d.wgsl?raw';
 import conv2dBwdInput from '../../shaders/conv2d_bwd_input.wgsl?raw';
 import conv2dBwdFilter from '../../shaders/conv2d_bwd_filter.wgsl?raw';
+import channel from '../../shaders/channel.wgsl?raw';
+
+/** shaders/channel.wgsl is written over `alias T = f32;`; the vec4 build swaps that one line. */
+const channel4 = channel.replace('alias T = f32;', 'alias T = vec4<f32>;');
+if (channel4 === channel) throw new Error('shaders/channel.wgsl: the line `alias T = f32;` is missing');
 
 export const SHADERS = {
   fill, unary, cast, optim, binary, copy, reduce, matmul, matmulTiled, rows, topk, logsoftmax,
-  conv2d, conv2dBwdInput, conv2dBwdFilter,
+  conv2d, conv2dBwdInput, conv2dBwdFilter, channel, channel4,
 };
 
 export type ShaderName = keyof typeof SHADERS;
@@ -35,4 +40,5 @@ export const SHADER_FILES: Record<ShaderName, string> = {
   matmul: 'shaders/matmul.wgsl', matmulTiled: 'shaders/matmul_tiled.wgsl', rows: 'shaders/rows.wgsl',
   topk: 'shaders/topk.wgsl', logsoftmax: 'shaders/logsoftmax.wgsl', conv2d: 'shaders/conv2d.wgsl',
   conv2dBwdInput: 'shaders/conv2d_bwd_input.wgsl', conv2dBwdFilter: 'shaders/conv2d_bwd_filter.wgsl',
+  channel: 'shaders/channel.wgsl', channel4: 'shaders/channel.wgsl (T = vec4<f32>)',
 };

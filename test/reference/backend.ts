@@ -179,6 +179,35 @@ const kernels: { [K in KernelName]: (a: any) => void } = {
   axpby: ({ x, y, n, alpha, beta }) => {
     for (let i = 0; i < n; i++) y.data[i] = alpha * x.data[i] + beta * y.data[i];
   },
+  channelSums: ({ a, b, centerA, centerB, sumA, sumAB, rows, channels }) => {
+    for (let c = 0; c < channels; c++) {
+      let s = 0, sab = 0;
+      for (let r = 0; r < rows; r++) {
+        const u = a.data[r * channels + c] - centerA.data[c];
+        s += u;
+        sab += u * (b.data[r * channels + c] - centerB.data[c]);
+      }
+      sumA.data[c] = s;
+      sumAB.data[c] = sab;
+    }
+  },
+  channelAffine: ({ a, b, hasB, s1, s2, s3, out, rows, channels }) => {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < channels; c++) {
+      const i = r * channels + c;
+      out.data[i] = a.data[i] * s1.data[c] + (hasB ? b.data[i] * s2.data[c] : 0) + s3.data[c];
+    }
+  },
+  prelu: ({ x, alpha, out, rows, channels }) => {
+    for (let i = 0; i < rows * channels; i++) out.data[i] = x.data[i] > 0 ? x.data[i] : alpha.data[i % channels] * x.data[i];
+  },
+  preluBackward: ({ x, alpha, dy, dx, dalpha, rows, channels }) => {
+    for (let c = 0; c < channels; c++) dalpha.data[c] = 0;
+    for (let i = 0; i < rows * channels; i++) {
+      const c = i % channels, pos = x.data[i] > 0;
+      dx.data[i] = pos ? dy.data[i] : alpha.data[c] * dy.data[i];
+      if (!pos) dalpha.data[c] += dy.data[i] * x.data[i];
+    }
+  },
 };
 
 /** Visits every (input element, weight element, output element) triple of a conv2d; zeroes `target` first. */

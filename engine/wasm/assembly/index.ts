@@ -2,6 +2,7 @@
 import { kFill, kUnary, kBinary, kWhere, kCopy, kCast, kSgd, kAxpby } from './elementwise';
 import { kReduce, kGatherRows, kScatterAddRows, kScatterRows, kTakeAlongLast, kPutAlongLastAdd, kTopk, kLogSoftmax } from './rows';
 import { kMatmul, kConv2d, kConv2dBackwardInput, kConv2dBackwardFilter } from './conv';
+import { kChannelSums, kChannelAffine, kPrelu, kPreluBackward } from './channel';
 import { GEMM_SCRATCH } from './gemm';
 
 // Kernel ids follow KERNEL_NAMES in engine/kernels.ts.
@@ -27,6 +28,10 @@ export function run(kid: i32, args: usize, part: i32, parts: i32): void {
     case 17: kConv2dBackwardFilter(args, part, parts); break;
     case 18: kSgd(args, part, parts); break;
     case 19: kAxpby(args, part, parts); break;
+    case 20: kChannelSums(args, part, parts); break;
+    case 21: kChannelAffine(args, part, parts); break;
+    case 22: kPrelu(args, part, parts); break;
+    case 23: kPreluBackward(args, part, parts); break;
     default: break;
   }
 }
