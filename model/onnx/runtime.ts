@@ -417,9 +417,9 @@ export class OnnxRunner {
         const perm = intsAttr(n, 'perm') ?? s.map((_, i) => s.length - 1 - i);
         if (v.kind === 'host') return [host(hostTranspose(v.t, perm))];
         if (v.nhwc) {
-          // physical dim i holds logical dim q[i]; compose so the result is plain
-          const qinv = [0, 2, 3, 1]; // logical dim → physical position
-          const p = perm.map((a) => qinv[a]);
+          // logical dim a sits at physical position pos[a] (N, C, H, W → 0, 3, 1, 2); the result is plain
+          const pos = [0, 3, 1, 2];
+          const p = perm.map((a) => pos[a]);
           const ident = p.every((a, i) => a === i);
           return [dev(ident ? E.reshape(v.t, v.t.shape) : E.transpose(v.t, p), false)];
         }
@@ -458,6 +458,11 @@ export class OnnxRunner {
         const v = need(x, 0), slope = need(ins[1], 1);
         if (v.kind === 'host') throw new Error('PRelu of a constant is not supported');
         const xs = v.nhwc ? v : this.plain(v);
+        const c = xs.t.shape[xs.t.rank - 1], ls = shapeOf(slope), r = shapeOf(xs).length;
+        // one slope per channel (the usual [C, 1, 1] or [C] with channels last): the engine's fused prelu
+        const perChannel = slope.kind === 'host' && slope.t.data.length === c && c > 1 &&
+          (xs.nhwc ? ls.length <= 3 && ls[ls.length - 3] === c && ls.slice(-2).every((d) => d === 1) : r === 2 && ls[ls.length - 1] === c);
+        if (perChannel) return [dev(E.prelu(xs.t, this.upload({ ...(slope as HostVal), t: { ...(slope as HostVal).t, shape: [c] } }, 'plain', 1, `${n.inputs[1]}::vec`)), xs.nhwc)];
         const s = xs.nhwc ? this.nhwc(slope, n.inputs[1]) : this.plain(slope, n.inputs[1]);
         return [dev(E.where(E.gt(xs.t, 0), xs.t, E.mul(xs.t, s.t)), xs.nhwc)];
       }

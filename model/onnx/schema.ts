@@ -244,6 +244,9 @@ export function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
   w.string(8, t.name);
   if (t.raw) w.bytes(9, t.raw);
   if (t.int64Data) for (const v of t.int64Data) w.varint(7, v);
+  if (t.floatData) for (const v of t.floatData) w.float(4, v);
+  for (const [k, v] of Object.entries(t.external ?? {})) w.message(13, (e) => { e.string(1, k); e.string(2, v); });
+  if (t.dataLocation) w.varint(14, t.dataLocation);
 }
 
 /** A float32 initializer. */
@@ -278,7 +281,7 @@ function writeValueInfo(w: ProtoWriter, v: ValueSpec): void {
   w.message(2, (tp) => tp.message(1, (tt) => {
     tt.varint(1, v.elemType ?? DataType.FLOAT);
     tt.message(2, (sh) => {
-      for (const d of v.dims) sh.message(1, (dm) => { if (typeof d === 'number') dm.varint(1, d); else dm.string(2, d); });
+      for (const d of v.dims ?? []) sh.message(1, (dm) => { if (typeof d === 'number') dm.varint(1, d); else dm.string(2, d); });
     });
   }));
 }

@@ -149,7 +149,9 @@ export class Pipeline implements BatchSource {
   async close(): Promise<void> {
     this.closed = true;
     await this.ready.catch(() => {});
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    // not awaited: the workers are unref'd, so awaiting their exit would leave nothing keeping the
+    // process alive and it would quit mid-run (the caller's next steps never running)
+    for (const w of this.workers) void w.terminate();
     this.workers = [];
   }
 }
