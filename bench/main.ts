@@ -1,5 +1,5 @@
 // `npm run bench -- <suite>… [--json] [--quick]`: our backends side by side with TensorFlow.js peers,
-// measured in the same run. Suites: matmul, conv, heads, mobilefacenet.
+// measured in the same run. Suites: matmul, conv, heads, mobilefacenet, embed (vs onnxruntime), lfw.
 import * as E from '../engine/node';
 import { setEngine, type Engine } from '../engine/engine';
 import { nodeGPU } from '../engine/webgpu/node';
@@ -7,6 +7,7 @@ import { Reporter, timeIt } from './harness';
 import { loadTfjs, type TF } from './peers';
 import { benchHeads } from './heads';
 import { benchMobileFaceNet } from './mobilefacenet';
+import { benchEmbed, formatLfwTable, lfwCheck } from './embed';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -23,6 +24,8 @@ interface Impl { name: string; engine?: Engine; tf?: TF }
 
 /** Suites that compare with TensorFlow.js load it; the others run our backends only. */
 const PEER_SUITES = new Set(['matmul', 'conv']);
+/** Suites that start their own engines. */
+const OWN_ENGINES = new Set(['embed', 'lfw']);
 
 async function implementations(gpu: GPU | null, withPeers: boolean): Promise<Impl[]> {
   const out: Impl[] = [];
@@ -137,18 +140,20 @@ async function benchConv(impls: Impl[]): Promise<void> {
 
 async function main(): Promise<void> {
   if (suites.length === 0) {
-    console.error('usage: npm run bench -- <matmul|conv|heads|mobilefacenet>… [--json] [--quick]');
+    console.error('usage: npm run bench -- <matmul|conv|heads|mobilefacenet|embed|lfw>… [--json] [--quick]');
     process.exit(2);
   }
   const gpu = await gpuOrNull();
-  const impls = await implementations(gpu, suites.some((s) => PEER_SUITES.has(s)));
+  const impls = suites.every((s) => OWN_ENGINES.has(s)) ? [] : await implementations(gpu, suites.some((s) => PEER_SUITES.has(s)));
   log(`implementations: ${impls.map((i) => i.name + (i.engine ? ` (${i.engine.backend.description})` : '')).join(', ')}`);
   for (const s of suites) {
     if (s === 'matmul') await benchMatmul(impls);
     else if (s === 'conv') await benchConv(impls);
     else if (s === 'heads') await benchHeads(impls, report, quick);
     else if (s === 'mobilefacenet') await benchMobileFaceNet(impls, report, quick);
-    else { console.error(`unknown suite '${s}' (matmul, conv, heads, mobilefacenet)`); process.exit(2); }
+    else if (s === 'embed') await benchEmbed(report, { quick, gpu, log });
+    else if (s === 'lfw') log(formatLfwTable(await lfwCheck({ webgpuPairs: 600 })));
+    else { console.error(`unknown suite '${s}' (matmul, conv, heads, mobilefacenet, embed, lfw)`); process.exit(2); }
   }
   if (!json) {
     const m = report.rows.find((r) => r.bench === 'matmul')?.case;

@@ -6,6 +6,7 @@ import { evalCommand, EVAL_HELP } from './commands/eval';
 import { compareCommand, COMPARE_HELP } from './commands/compare';
 import { DATA_HELP, pack, packBin, synth } from './commands/data';
 import { demoCommand, DEMO_HELP } from './commands/demo';
+import { embedCommand, exportCommand, ONNX_HELP, verifyCommand } from './commands/onnx';
 
 const HELP = `ffc — face recognition training with FFC on WebGPU and WebAssembly
 
@@ -16,8 +17,9 @@ const HELP = `ffc — face recognition training with FFC on WebGPU and WebAssemb
   ${COMPARE_HELP.split('\n').join('\n  ')}
   ${PROFILE_HELP.split('\n').join('\n  ')}
 ${DATA_HELP}
+${ONNX_HELP}
 
-Benchmarks: npm run bench -- matmul|conv|heads|mobilefacenet [--json]`;
+Benchmarks: npm run bench -- matmul|conv|heads|mobilefacenet|embed|lfw [--json]`;
 
 async function info(args: string[]): Promise<void> {
   const i = args.indexOf('--backend');
@@ -30,6 +32,7 @@ async function info(args: string[]): Promise<void> {
 const COMMANDS: Record<string, (args: string[]) => Promise<unknown>> = {
   info, train: trainCommand, eval: evalCommand, compare: compareCommand, profile: profileCommand,
   pack, 'pack-bin': packBin, synth, demo: demoCommand,
+  export: exportCommand, embed: embedCommand, verify: verifyCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -2,8 +2,8 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { initNode } from '../../engine/node';
-import { loadMobileFaceNet } from '../eval/model-loader';
-import { metricsOf, openValidation, scorePairs, type Embedder } from '../eval/verify';
+import { metricsOf, scorePairs, type Embedder } from '../eval/verify';
+import { openValidation } from '../eval/node-validation';
 import type { VerificationMetrics } from '../eval/metrics';
 import { evalReport, metricsTable } from '../report/report';
 import { writeFileAtomic } from '../checkpoint';
@@ -14,13 +14,10 @@ export const EVAL_HELP = `ffc eval --model <run dir | .safetensors | .onnx> --pa
 
 export interface EvalOutcome { metrics: VerificationMetrics; out: string }
 
-/** Loads any supported model as an Embedder (ONNX through the importer). */
+/** Loads any supported model (run folder, .safetensors, .onnx) as an Embedder on the running engine. */
 export async function loadEmbedder(spec: string, backend: string): Promise<Embedder & { dispose(): void }> {
-  if (/\.onnx$/i.test(spec)) {
-    const { loadEmbeddingModel } = await import('../../model/onnx/embedding-model');
-    return loadEmbeddingModel(spec, { backend });
-  }
-  return loadMobileFaceNet(spec);
+  const { loadEmbeddingModel } = await import('../../model/onnx/embedding-model');
+  return loadEmbeddingModel(spec, { backend });
 }
 
 export async function evalCommand(args: string[], opts: { quiet?: boolean } = {}): Promise<EvalOutcome> {
@@ -38,7 +35,7 @@ export async function evalCommand(args: string[], opts: { quiet?: boolean } = {}
   const model = String(o.model), pairsSpec = String(o.pairs), json = !!o.json;
   const quiet = opts.quiet || json;
   const engine = await initNode({ backend: (o.backend as 'auto') ?? 'auto', log: quiet ? null : undefined });
-  const set = await openValidation(pairsSpec, o.images as string | undefined);
+  const set = openValidation(pairsSpec, o.images as string | undefined);
   const embedder = await loadEmbedder(model, String(o.backend ?? 'auto'));
   const bar = quiet ? null : new ProgressBar(1, 'embed', 'img');
   const t0 = performance.now();

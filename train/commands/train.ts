@@ -12,6 +12,7 @@ import { DivergedError, Trainer } from '../trainer';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../checkpoint';
 import { ProgressBar } from '../progress';
 import { evaluateTrainer } from '../eval/verify';
+import { openValidation } from '../eval/node-validation';
 
 export const TRAIN_HELP = `ffc train --data <rec prefix | image folder | synth:ids=N[,per=K]> --out <run dir> (--epochs N | --steps N) [options]
   --head fc|ffc|pfc (ffc)   --ratio r (FFC pool / PFC sample rate, 0.1)   --margin arc|cos|combined|sphere (arc)
@@ -93,6 +94,7 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
   log(`training ${cfg.head.toUpperCase()} on ${cfg.data}: ${ds.numIdentities} identities, ${ds.size} images, ` +
     `${total} steps of ${trainer.batchImages} images (${stepsPerEpoch} steps/epoch)`);
 
+  const valSet = cfg.val ? openValidation(cfg.val, cfg.valImages) : null;
   const metrics = join(run, 'metrics.jsonl');
   let bar = opts.quiet ? null : new ProgressBar(total, 'train', 'step');
   const budgetStart = performance.now();
@@ -129,7 +131,7 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
       }
       bar?.update(r.step, `ep ${batch.epoch} loss ${r.loss.toFixed(3)} lr ${r.lr.toPrecision(2)}`, { value: imgPerSec, unit: 'img/s' });
       if (cfg.val && cfg.valEvery > 0 && r.step % cfg.valEvery === 0) {
-        const m = await evaluateTrainer(trainer, cfg.val, cfg.valImages);
+        const m = await evaluateTrainer(trainer, valSet!);
         appendFileSync(metrics, JSON.stringify({ step: r.step, val: { accuracy: m.accuracy, std: m.accuracyStd, auc: m.auc } }) + '\n');
         log(`\nstep ${r.step}: val accuracy ${(100 * m.accuracy).toFixed(2)}% ± ${(100 * m.accuracyStd).toFixed(2)} AUC ${m.auc.toFixed(4)}`);
       }

@@ -1,7 +1,6 @@
 // Embedding a verification set with any model and scoring it: each distinct image is embedded once
 // (optionally flip-fused: e(img) + e(mirrored img), L2-normalised), pairs are scored by cosine.
 import type { VerificationSet } from '../data/verification';
-import { synthVerification } from '../data/verification';
 import { writeNormalized } from '../data/image';
 import { cosine, verificationMetrics, type VerificationMetrics } from './metrics';
 import type { Trainer } from '../trainer';
@@ -63,29 +62,8 @@ export function metricsOf(set: VerificationSet, scores: ArrayLike<number>): Veri
   return verificationMetrics(scores, set.same, set.folds, (i) => set.foldOf(i));
 }
 
-/**
- * Opens a validation spec: `synth-pairs[:folds=10,per=300,difficulty=0.5,seed=1]` (held-out synthetic
- * identities), or a file (pairs.txt, `a b 1|0` list, .bin) through the Node reader.
- */
-export async function openValidation(spec: string, imagesRoot?: string): Promise<VerificationSet> {
-  if (spec.startsWith('synth-pairs')) {
-    const o: Record<string, number> = {};
-    for (const part of spec.slice('synth-pairs'.length).replace(/^:/, '').split(',').filter(Boolean)) {
-      const [k, v] = part.split('=');
-      if (!['folds', 'per', 'difficulty', 'seed', 'samples'].includes(k) || !Number.isFinite(Number(v))) {
-        throw new Error(`'${spec}': '${part}' is not one of folds=, per=, difficulty=, seed=, samples= with a number`);
-      }
-      o[k] = Number(v);
-    }
-    return synthVerification({ folds: o.folds, perFold: o.per, difficulty: o.difficulty, seed: o.seed, samples: o.samples });
-  }
-  const { openVerification } = await import('../data/node-verification');
-  return openVerification(spec, { imagesRoot });
-}
-
 /** Validation during training: the trainer's probe net in eval mode, flip-fused. */
-export async function evaluateTrainer(trainer: Trainer, spec: string, imagesRoot?: string): Promise<VerificationMetrics> {
-  const set = await openValidation(spec, imagesRoot);
+export async function evaluateTrainer(trainer: Trainer, set: VerificationSet): Promise<VerificationMetrics> {
   const model: Embedder = { inputSize: trainer.cfg.input, embed: (x, n, f) => trainer.embed(x, n, f) };
   const { scores } = await scorePairs(set, model, { flip: true });
   return metricsOf(set, scores);
