@@ -13,7 +13,8 @@ export class ProgressBar {
   private lastLine = 0;
   private readonly tty: boolean;
 
-  constructor(readonly total: number, readonly label: string, readonly unit = 'it',
+  /** `total` may grow or shrink as the work becomes known (e.g. a time budget). */
+  constructor(public total: number, readonly label: string, readonly unit = 'it',
               private readonly out: { write(s: string): unknown; isTTY?: boolean } = process.stderr) {
     this.tty = !!out.isTTY;
   }

@@ -21,9 +21,10 @@ export interface DeviceContext {
   lost: { reason: string; message: string } | null;
 }
 
-const NO_ADAPTER =
-  'No WebGPU adapter found. On Linux without a GPU install Mesa lavapipe >= 24 (scripts/install-lavapipe.sh); ' +
-  "in a browser enable WebGPU (chrome://flags, or a current Chrome / Edge / Safari / Firefox), or use backend 'wasm'.";
+const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+const NO_ADAPTER = inNode
+  ? "No WebGPU adapter found. On Linux without a GPU install Mesa lavapipe >= 24 (scripts/install-lavapipe.sh), or use backend 'wasm'."
+  : "No WebGPU adapter found: this browser has WebGPU disabled or no supported GPU (try a current Chrome, Edge, Safari or Firefox, or enable WebGPU in its settings), or use backend 'wasm'.";
 
 const LIMITS_WANTED = [
   'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',

@@ -42,7 +42,7 @@ export async function evalCommand(args: string[], opts: { quiet?: boolean } = {}
   let images = 0;
   const { scores, same } = await scorePairs(set, embedder, {
     flip: !!o.flip, batch: o.batch ? Number(o.batch) : 32,
-    onProgress: (done, total) => { images = total; if (bar) { (bar as { total: number }).total = total; bar.update(done); } },
+    onProgress: (done, total) => { images = total; if (bar) { bar.total = total; bar.update(done); } },
   });
   bar?.done();
   const msPerImage = (performance.now() - t0) / Math.max(1, images);

@@ -96,14 +96,18 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
 
   const valSet = cfg.val ? openValidation(cfg.val, cfg.valImages) : null;
   const metrics = join(run, 'metrics.jsonl');
-  let bar = opts.quiet ? null : new ProgressBar(total, 'train', 'step');
+  const bar = opts.quiet ? null : new ProgressBar(total, 'train', 'step');
   const budgetStart = performance.now();
-  const fitToBudget = (done: number) => {
-    const perStep = (performance.now() - budgetStart) / done;
-    total = Math.max(trainer.step + 1, Math.min(cap, startStep + Math.floor((cfg.minutes! * 60_000) / perStep)));
+  let fitMark = { at: budgetStart, steps: 0 };
+  // the first steps include compilation and warm-up: fit once after 5 steps, then again on steady ones
+  const fitToBudget = (done: number, final: boolean) => {
+    const now = performance.now();
+    const perStep = (now - fitMark.at) / (done - fitMark.steps);
+    const left = cfg.minutes! * 60_000 - (now - budgetStart);
+    total = Math.max(trainer.step + 1, Math.min(cap, trainer.step + Math.floor(left / perStep)));
     trainer.totalSteps = total;
-    if (bar) bar = new ProgressBar(total, 'train', 'step');
-    log(`time budget ${cfg.minutes} min: ${(perStep / 1000).toFixed(2)} s/step → ${total - startStep} steps`);
+    fitMark = { at: now, steps: done };
+    if (final) log(`\ntime budget ${cfg.minutes} min: ${(perStep / 1000).toFixed(2)} s/step → ${total - startStep} steps`);
   };
   const checkpoint = async () => {
     const ck = await trainer.checkpoint();
@@ -117,7 +121,7 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
       const batch = await loader.next();
       const r = await trainer.trainStep(batch);
       losses.push(r.loss); lastLoss = r.loss;
-      if (cfg.minutes !== undefined && r.step - startStep === 5) fitToBudget(5);
+      if (cfg.minutes !== undefined && (r.step - startStep === 5 || r.step - startStep === 25)) fitToBudget(r.step - startStep, r.step - startStep === 25);
       windowImages += r.images;
       const now = performance.now();
       const imgPerSec = (1000 * windowImages) / Math.max(1, now - windowStart);
@@ -129,6 +133,7 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
         }) + '\n');
         windowStart = now; windowImages = 0;
       }
+      if (bar) bar.total = total;
       bar?.update(r.step, `ep ${batch.epoch} loss ${r.loss.toFixed(3)} lr ${r.lr.toPrecision(2)}`, { value: imgPerSec, unit: 'img/s' });
       if (cfg.val && cfg.valEvery > 0 && r.step % cfg.valEvery === 0) {
         const m = await evaluateTrainer(trainer, valSet!);
