@@ -86,11 +86,12 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
     loader.setState(ck.json.sampler as SamplerState);
     log(`resuming ${run} at step ${trainer.step} from ${ck.path}`);
   }
-  writeFileAtomic(join(run, 'config.json'), JSON.stringify({
+  const writeConfig = () => writeFileAtomic(join(run, 'config.json'), JSON.stringify({
     config: cfg, identities: ds.numIdentities, images: ds.size, stepsPerEpoch, totalSteps: total,
     versions: versions(engine), headStateBytes: trainer.head.stateBytes(),
     params: trainer.net.complexity().params, macs: trainer.net.complexity().macs,
   }, null, 2));
+  writeConfig();
   log(`training ${cfg.head.toUpperCase()} on ${cfg.data}: ${ds.numIdentities} identities, ${ds.size} images, ` +
     `${total} steps of ${trainer.batchImages} images (${stepsPerEpoch} steps/epoch)`);
 
@@ -144,6 +145,7 @@ export async function trainCommand(args: string[], opts: { quiet?: boolean } = {
     }
     bar?.done();
     await checkpoint();
+    if (cfg.minutes !== undefined) writeConfig(); // the step count fitted to the time budget
   } catch (err) {
     bar?.done();
     if (err instanceof DivergedError) {
