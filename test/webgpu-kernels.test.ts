@@ -496,3 +496,14 @@ describe('webgpu backend behaviour', () => {
     be.destroy();
   });
 });
+
+describe('limits', () => {
+  it('refuses to bind a tensor larger than maxStorageBufferBindingSize instead of reading a prefix', () => {
+    const limit = sw.device.limits.maxStorageBufferBindingSize;
+    if (limit >= sw.device.limits.maxBufferSize) return; // nothing to test on this adapter
+    const n = limit / 4 + 1024;
+    const x = sw.alloc(n * 4), out = sw.alloc(n * 4);
+    expect(() => sw.run('unary', { op: 'neg', x, out, n, a: 0, b: 0 }, 'too big')).toThrow(/exceeds this adapter's maxStorageBufferBindingSize/);
+    sw.free(x); sw.free(out);
+  });
+});

@@ -26,7 +26,13 @@ export class BindGroupCache {
     let binding = 1;
     if (ring) entries.push({ binding: binding++, resource: { buffer: ring.buffer, offset: 0, size: ring.bindSize } });
     for (const b of buffers) {
-      entries.push({ binding: binding++, resource: { buffer: b.buffer, offset: 0, size: Math.min(b.size, this.maxBinding) } });
+      if (b.size > this.maxBinding) {
+        // binding a prefix would make the kernel read zeros past it: refuse instead of computing garbage
+        throw new Error(`webgpu: ${pipe.name}: a ${(b.size / 2 ** 20).toFixed(0)} MiB tensor exceeds this adapter's ` +
+          `maxStorageBufferBindingSize (${(this.maxBinding / 2 ** 20).toFixed(0)} MiB); use smaller tensors (e.g. a smaller ` +
+          "batch or class count, or FFC instead of an FC head) or the WASM backend");
+      }
+      entries.push({ binding: binding++, resource: { buffer: b.buffer, offset: 0, size: b.size } });
     }
     bg = this.device.createBindGroup({ layout: pipe.bgl, entries, label: pipe.name });
     this.created++;
