@@ -33,7 +33,7 @@ export const CTL_INTS = 16;
 export const WORKER_SOURCE = `
 'use strict';
 let port = null;
-if (typeof require === 'function') port = require('worker_threads').parentPort;
+if (typeof require === 'function') { const threads = 'worker_threads'; port = require(threads).parentPort; }
 const post = (m) => (port ? port.postMessage(m) : self.postMessage(m));
 const onFirst = async (msg) => {
   try {

@@ -1,4 +1,4 @@
-// ONNX import/export (browser-safe; the Node-only file loader is model/onnx/embedding-model.ts).
+// ONNX import/export (browser-safe; the Node-only file loader is model/onnx/node-embedding.ts).
 //  - loadOnnx(bytes, {source, readExternal}) → OnnxRunner: runs an ONNX graph on the current engine
 //    (WASM or WebGPU), NCHW or NHWC input, BN folded into convs at load, shape arithmetic on the host.
 //  - exportOnnx(net) / exportOnnxFromState(state, options): MobileFaceNet → ONNX bytes (opset 13+).

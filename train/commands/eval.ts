@@ -16,7 +16,7 @@ export interface EvalOutcome { metrics: VerificationMetrics; out: string }
 
 /** Loads any supported model (run folder, .safetensors, .onnx) as an Embedder on the running engine. */
 export async function loadEmbedder(spec: string, backend: string): Promise<Embedder & { dispose(): void }> {
-  const { loadEmbeddingModel } = await import('../../model/onnx/embedding-model');
+  const { loadEmbeddingModel } = await import('../../model/onnx/node-embedding');
   return loadEmbeddingModel(spec, { backend });
 }
 

@@ -8,7 +8,7 @@ import { ProgressBar } from '../progress';
 import { cosine } from '../eval/metrics';
 import { exportOnnxFromState } from '../../model/onnx/mobilefacenet';
 import { decodeModel } from '../../model/onnx/schema';
-import { loadEmbeddingModel, readMobileFaceNetState, type EmbeddingModel } from '../../model/onnx/embedding-model';
+import { loadEmbeddingModel, readMobileFaceNetState, type EmbeddingModel } from '../../model/onnx/node-embedding';
 
 export const ONNX_HELP = `  ffc export <run dir | model.safetensors> --onnx out.onnx [--opset 13] [--keep-bn] [--batch N]
       the MobileFaceNet as ONNX: input 'input' [batch, 3, S, S] (RGB, (x − 127.5) / 128), output 'embedding'
