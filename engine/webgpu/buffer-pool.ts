@@ -58,6 +58,10 @@ export class BufferPool {
 
   acquire(bytes: number): PhysBuffer {
     const size = sizeClass(bytes, this.maxBinding);
+    if (size > this.device.limits.maxBufferSize) {
+      throw new Error(`webgpu: a ${(bytes / 2 ** 20).toFixed(0)} MiB tensor exceeds this adapter's maxBufferSize ` +
+        `(${(this.device.limits.maxBufferSize / 2 ** 20).toFixed(0)} MiB); use smaller tensors or the WASM backend`);
+    }
     const stack = this.free.get(size);
     let p = stack?.pop(); // sorted by descending id: the last is the lowest
     if (!p) {
