@@ -31,3 +31,7 @@ export async function startEngine(name: BackendName, opts: { profiling?: boolean
   const gpu = await gpuOrNull();
   return gpu ? init({ backend: 'webgpu', gpu, log: null, profiling: opts.profiling }) : null;
 }
+
+/** Whether a backend can run here (decided once, at import; in CI a missing adapter throws instead). */
+const haveGPU = (await gpuOrNull()) !== null;
+export const unavailable = (name: BackendName): boolean => name === 'webgpu' && !haveGPU;

@@ -5,7 +5,7 @@ import { setEngine, type Engine } from '../engine/engine';
 import { OP_CASES, makeInputs } from './op-cases';
 import { lossWeights, runCase, type CaseResult } from './run-case';
 import { expectClose, refEngine } from './helpers';
-import { BACKENDS, startEngine } from './backends';
+import { BACKENDS, startEngine, unavailable } from './backends';
 
 const expected = new Map<string, { inputs: Float64Array[]; w: Float64Array | null; result: CaseResult }>();
 
@@ -20,16 +20,15 @@ beforeAll(async () => {
 });
 
 for (const name of BACKENDS) {
-  describe(`ops on ${name}`, () => {
+  describe.skipIf(unavailable(name))(`ops on ${name}`, () => {
     let engine: Engine | null = null;
     beforeAll(async () => {
       engine = await startEngine(name);
       if (engine) engine.poison = true;
     });
     for (const c of OP_CASES) {
-      it(c.name, async (ctx) => {
-        if (!engine) return ctx.skip();
-        setEngine(engine);
+      it(c.name, async () => {
+        setEngine(engine!);
         const exp = expected.get(c.name)!;
         const got = await runCase(c, exp.inputs, exp.w);
         const rtol = c.rtol ?? 2e-5;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainCommand } from '../train/commands/train';
 import { evalCommand } from '../train/commands/eval';
-import { gpuOrNull } from './backends';
+import { unavailable } from './backends';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ffc-train-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -16,8 +16,7 @@ const tiny = ['--data', 'synth:ids=40,per=4,size=32', '--input', '32', '--width'
 
 describe('ffc train', () => {
   for (const backend of ['wasm', 'webgpu'] as const) {
-    it(`trains FFC, checkpoints and evaluates on ${backend}`, async (ctx) => {
-      if (backend === 'webgpu' && !(await gpuOrNull())) return ctx.skip();
+    it.skipIf(unavailable(backend))(`trains FFC, checkpoints and evaluates on ${backend}`, async () => {
       const out = join(tmp, `e2e-${backend}`);
       const r = await trainCommand([...tiny, '--head', 'ffc', '--ratio', '0.25', '--steps', '3', '--backend', backend, '--out', out], { quiet: true });
       expect(r.steps).toBe(3);

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as E from '../engine/index';
 import { setEngine, type Engine } from '../engine/engine';
-import { BACKENDS, startEngine } from './backends';
+import { BACKENDS, startEngine, unavailable } from './backends';
 
 class TinyNet extends E.Module {
   readonly stem: E.Tensor; readonly dw: E.Tensor; readonly fc: E.Tensor; readonly alpha: E.Tensor;
@@ -29,12 +29,12 @@ class TinyNet extends E.Module {
 }
 
 for (const name of BACKENDS) {
-  describe(`training on ${name}`, () => {
-    let engine: Engine | null = null;
-    beforeAll(async () => { engine = await startEngine(name); });
+  describe.skipIf(unavailable(name))(`training on ${name}`, () => {
+    let started: Engine | null = null;
+    beforeAll(async () => { started = await startEngine(name); });
 
-    it('learns, and reaches a steady state after warm-up', async (ctx) => {
-      if (!engine) return ctx.skip();
+    it('learns, and reaches a steady state after warm-up', async () => {
+      const engine = started!;
       setEngine(engine);
       const rng = new E.Rng(42);
       const net = new TinyNet(rng);
@@ -66,9 +66,8 @@ for (const name of BACKENDS) {
       for (const v of opt.velocity.values()) v.dispose();
     });
 
-    it('profiles each kernel and writes a Chrome trace', async (ctx) => {
-      if (!engine) return ctx.skip();
-      setEngine(engine);
+    it('profiles each kernel and writes a Chrome trace', async () => {
+      setEngine(started!);
       const rng = new E.Rng(1);
       const a = E.randn([64, 48], rng), b = E.randn([48, 32], rng);
       const { records, kernels } = await E.profile(() => E.tidy(() => { E.relu(E.matmul(a, b)); }));
