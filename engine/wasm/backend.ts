@@ -1,6 +1,7 @@
 // WebAssembly backend: AssemblyScript kernels (SIMD) over one shared WebAssembly.Memory, run on the
 // calling thread plus T-1 worker threads. `run` is synchronous: the caller writes the argument block,
 // wakes the workers, does part 0 itself and waits for the others (Atomics.wait).
+import { foldDims } from '../shape';
 import {
   type Backend, type BackendStats, type DeviceBuffer, type DType, type KernelArgs, type KernelName,
   type ProfileRecord, type TypedArray, KERNEL_NAMES, UNARY_OPS, BINARY_OPS, kernelCost,
@@ -55,21 +56,9 @@ function sizeClass(bytes: number): number {
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node;
 
-/** Folds a strided index space: drops size-1 dims, merges dims contiguous in every stride array. */
+/** Folds a strided index space (engine/shape.ts) and pads it to the kernels' fixed rank 6. */
 function fold(shape: number[], strides: number[][]): { dims: number[]; str: number[][] } {
-  const dims: number[] = [];
-  const str: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && strides.every((s, q) => str[q][last] === s[d] * shape[d])) {
-      dims[last] *= shape[d];
-      strides.forEach((s, q) => { str[q][last] = s[d]; });
-    } else {
-      dims.push(shape[d]);
-      strides.forEach((s, q) => str[q].push(s[d]));
-    }
-  }
+  const { shape: dims, strides: str } = foldDims(shape, strides);
   if (dims.length === 0) { dims.push(1); str.forEach((s) => s.push(0)); }
   if (dims.length > 6) throw new Error('wasm: rank > 6 after folding');
   while (dims.length < 6) { dims.unshift(1); str.forEach((s) => s.unshift(0)); }

@@ -83,22 +83,10 @@ export function optionsFromShapes(state: Map<string, NamedArray>, source: string
   return { width: stem[0] / 64, inputSize: 16 * gdc[1], embedding: emb[0], activation: state.has('stem.act.weight') ? 'prelu' : 'relu' };
 }
 
-// Dawn's GPU object must stay referenced while its device is in use (when it is garbage-collected the
-// process dies with a futex error or a segfault), so it is held here rather than left to initNode.
-let heldGpu: GPU | null = null;
-
 async function startEngine(backend: string): Promise<void> {
   if (!['auto', 'wasm', 'webgpu'].includes(backend)) throw new Error(`--backend must be auto, webgpu or wasm, not '${backend}'`);
-  if (backend !== 'wasm') {
-    try {
-      const { nodeGPU } = await import('../../engine/webgpu/node');
-      heldGpu = await nodeGPU();
-    } catch (err) {
-      if (backend === 'webgpu') throw new Error(`WebGPU (Dawn, npm 'webgpu') could not start: ${(err as Error).message}`);
-    }
-  }
-  const { init } = await import('../../engine/init');
-  await init({ backend: backend as 'auto', gpu: heldGpu, log: null });
+  const { initNode } = await import('../../engine/node');
+  await initNode({ backend: backend as 'auto', log: null });
 }
 
 function embedder(kind: EmbeddingModel['kind'], source: string, runner: OnnxRunner): EmbeddingModel {
