@@ -100,12 +100,12 @@ export class DynamicClassPool {
   /** Class centres for the loss: rows 0, and W (row 1 for slots hit in this step, row 0 otherwise). */
   centres(hit: Uint8Array): { row0: Tensor; w: Tensor } {
     const q = this.slots;
-    const idx0 = Int32Array.from({ length: q }, (_, s) => s);
-    const idxW = Int32Array.from({ length: q }, (_, s) => (hit[s] ? q + s : s));
-    return E.noGrad(() => ({
-      row0: E.gatherRows(this.features, E.tensor(idx0, [q], 'i32')),
-      w: E.gatherRows(this.features, E.tensor(idxW, [q], 'i32')),
-    }));
+    return E.noGrad(() => {
+      const row0 = E.slice(this.features, [0, 0], [q, this.dim]); // rows 0 are the first Q rows: no index upload
+      if (!hit.some((h) => h)) return { row0, w: E.slice(this.features, [0, 0], [q, this.dim]) };
+      const idxW = Int32Array.from({ length: q }, (_, s) => (hit[s] ? q + s : s));
+      return { row0, w: E.gatherRows(this.features, E.tensor(idxW, [q], 'i32')) };
+    });
   }
 
   hostState(): PoolHostState {
